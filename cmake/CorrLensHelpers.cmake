@@ -1,0 +1,75 @@
+# Build helpers in the spirit of COLMAP's CMakeHelper: explicit source lists,
+# one place for warnings, PCH and test registration.
+
+function(corrlens_setup_ccache)
+  if(NOT CORRLENS_USE_CCACHE)
+    return()
+  endif()
+  find_program(CCACHE_PROGRAM ccache)
+  if(CCACHE_PROGRAM)
+    # pch_defines/time_macros: required for ccache to cache PCH users.
+    set(launcher ${CMAKE_COMMAND} -E env
+        CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+        CCACHE_BASEDIR=${CMAKE_SOURCE_DIR} ${CCACHE_PROGRAM})
+    set(CMAKE_C_COMPILER_LAUNCHER ${launcher} PARENT_SCOPE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${launcher} PARENT_SCOPE)
+    message(STATUS "ccache: ${CCACHE_PROGRAM}")
+  endif()
+endfunction()
+
+# Warnings for our own targets only (third-party headers are SYSTEM).
+function(corrlens_set_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+endfunction()
+
+# Targets that include LibTorch share one precompiled header.
+function(corrlens_use_torch_pch target)
+  if(CORRLENS_USE_PCH)
+    target_precompile_headers(${target} PRIVATE
+      "$<$<COMPILE_LANGUAGE:CXX>:${CMAKE_SOURCE_DIR}/core/util/torch_pch.h>")
+  endif()
+endfunction()
+
+# corrlens_add_library(NAME SRCS a.cpp b.cpp DEPS x y [PRIVATE_DEPS z] [TORCH])
+function(corrlens_add_library name)
+  cmake_parse_arguments(ARG "TORCH" "" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SRCS})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  corrlens_set_warnings(${name})
+  if(ARG_TORCH)
+    corrlens_use_torch_pch(${name})
+  endif()
+endfunction()
+
+# corrlens_add_test(NAME SRCS t.cpp DEPS lib... [LABELS l] [XVFB] [TIMEOUT s])
+# Every test is a QtTest executable registered with CTest.
+function(corrlens_add_test name)
+  cmake_parse_arguments(ARG "XVFB;TORCH" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} Qt6::Test)
+  target_compile_definitions(${name} PRIVATE
+    CORRLENS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+    CORRLENS_TEST_DATA_DIR="${CMAKE_SOURCE_DIR}/tests/data"
+    CORRLENS_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  corrlens_set_warnings(${name})
+  if(ARG_TORCH)
+    corrlens_use_torch_pch(${name})
+  endif()
+  set(cmd $<TARGET_FILE:${name}>)
+  if(ARG_XVFB)
+    find_program(XVFB_RUN xvfb-run)
+    if(XVFB_RUN)
+      set(cmd ${XVFB_RUN} -a -s "-screen 0 1280x1024x24" $<TARGET_FILE:${name}>)
+    endif()
+  endif()
+  add_test(NAME ${name} COMMAND ${cmd})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  set_tests_properties(${name} PROPERTIES
+    TIMEOUT ${ARG_TIMEOUT}
+    LABELS "${ARG_LABELS}"
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2;CORRLENS_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache")
+endfunction()

@@ -1,0 +1,3 @@
+// Precompiled header for targets that use LibTorch (see corrlens_use_torch_pch).
+#pragma once
+#include <torch/torch.h>

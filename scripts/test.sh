@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command for the whole test suite on a fresh Debian 12 machine:
+# installs packages, builds (release preset) and runs every QtTest via CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+ctest --preset release --output-on-failure "$@"

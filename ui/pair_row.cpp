@@ -1,0 +1,75 @@
+#include "ui/pair_row.h"
+
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QVBoxLayout>
+
+#include "ui/colormap.h"
+
+namespace corrlens::ui {
+
+PairRow::PairRow(const QString& title, QWidget* parent) : QWidget(parent) {
+  auto* layout = new QHBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  auto* header = new QVBoxLayout;
+  title_ = new QLabel(title);
+  title_->setWordWrap(true);
+  QFont font = title_->font();
+  font.setBold(true);
+  title_->setFont(font);
+  status_ = new QLabel;
+  status_->setWordWrap(true);
+  header->addWidget(title_);
+  header->addWidget(status_);
+  header->addStretch(1);
+  auto* header_widget = new QWidget;
+  header_widget->setLayout(header);
+  header_widget->setFixedWidth(150);
+  source_ = new ImageView;
+  target_ = new ImageView;
+  legend_ = new ColorLegend;
+  layout->addWidget(header_widget);
+  layout->addWidget(source_, 1);
+  layout->addWidget(target_, 1);
+  layout->addWidget(legend_);
+}
+
+void PairRow::SetTitle(const QString& title) { title_->setText(title); }
+
+void PairRow::SetStatus(const QString& status, bool is_error) {
+  status_->setText(status);
+  status_->setStyleSheet(is_error ? "color: #d33;" : "");
+  status_->setToolTip(status);
+}
+
+void PairRow::SetLegendRange(double min_score, double max_score) { legend_->SetRange(min_score, max_score); }
+
+ColorLegend::ColorLegend(QWidget* parent) : QWidget(parent) { setFixedWidth(54); }
+
+void ColorLegend::SetRange(double min_score, double max_score) {
+  min_ = min_score;
+  max_ = max_score;
+  update();
+}
+
+void ColorLegend::paintEvent(QPaintEvent*) {
+  if (min_ > max_) return;
+  QPainter painter(this);
+  const QRect bar(4, 16, 14, height() - 32);
+  for (int y = 0; y < bar.height(); ++y) {
+    const double t = 1.0 - double(y) / std::max(1, bar.height() - 1);
+    painter.setPen(TurboColor(t));
+    painter.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+  }
+  painter.setPen(palette().color(QPalette::WindowText));
+  painter.drawRect(bar);
+  painter.drawText(QRect(0, 0, width(), 14), Qt::AlignLeft, QString::number(max_, 'f', 2));
+  painter.drawText(QRect(0, height() - 14, width(), 14), Qt::AlignLeft, QString::number(min_, 'f', 2));
+  painter.save();
+  painter.translate(width() - 4, height() / 2);
+  painter.rotate(-90);
+  painter.drawText(QRect(-40, -14, 80, 14), Qt::AlignCenter, QStringLiteral("cosine"));
+  painter.restore();
+}
+
+}  // namespace corrlens::ui
