@@ -1,0 +1,137 @@
+// corrlens-cli match: for each --model, where each --points point of the
+// source image lands in the target image, its score, and optional heatmaps.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/corr/heatmap.h"
+#include "core/corr/matching.h"
+#include "core/corr/similarity.h"
+#include "core/io/image.h"
+#include "core/util/error.h"
+#include "plugins/registry/feature_service.h"
+
+namespace corrlens::cli {
+namespace {
+
+struct MatchArgs {
+  std::vector<std::string> models;
+  std::string source, target, points, heatmap_dir, device = "cpu", colormap = "turbo";
+  std::string weights, adapter;  // explicit ViT files
+  std::vector<std::string> model_dirs;
+  int resolution = 640;
+  double radius = 35.0;
+  bool json = false, no_refine = false, no_cache = false;
+};
+
+// "dinov2_vitb14+3dcorr" -> "dinov2_vitb14_3dcorr" (safe in file names).
+std::string FileSafe(const std::string& name) {
+  std::string out = name;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  return out;
+}
+
+// Writes target + heatmap of point k's similarity + the match marker.
+std::string WriteHeatmap(const MatchArgs& args, const std::string& model, size_t k, const FeatureMap& source,
+                         const FeatureMap& target, const cv::Mat& target_rgb, const PointMatch& match) {
+  const at::Tensor query = SampleDescriptors(source, {match.query});
+  const cv::Mat scores = ScoresToMat(UpsampleToImage(SimilarityGrid(query, target), target.geometry));
+  HeatmapOptions options;
+  options.colormap = ParseColormap(args.colormap);
+  cv::Mat image = BlendHeatmap(target_rgb, ColorizeScores(scores, options), 0.5);
+  DrawMarker(image, match.match);
+  std::filesystem::create_directories(args.heatmap_dir);
+  const std::string path = (std::filesystem::path(args.heatmap_dir) /
+                            fmt::format("{}_p{}.png", FileSafe(model), k)).string();
+  io::WriteImage(path, image);
+  return path;
+}
+
+int RunMatch(const MatchArgs& args) {
+  const std::vector<std::pair<double, double>> parsed = ParsePoints(args.points);
+  const cv::Mat source_rgb = io::ReadImageRgb(args.source);
+  const cv::Mat target_rgb = io::ReadImageRgb(args.target);
+  std::vector<cv::Point2d> points;
+  for (const auto& [x, y] : parsed) {
+    if (!InsideImage({x, y}, source_rgb.cols, source_rgb.rows))
+      throw Error(fmt::format("point ({:g}, {:g}) is outside the source image ({}x{})", x, y, source_rgb.cols,
+                              source_rgb.rows),
+                  {args.source, std::nullopt, "--points"}, "points are pixels: 0 <= x < width, 0 <= y < height");
+    points.emplace_back(x, y);
+  }
+  if (!args.heatmap_dir.empty()) ParseColormap(args.colormap);  // fail before any work
+  FeatureServiceOptions service_options;
+  service_options.backend.device = args.device;
+  service_options.backend.model_dirs = args.model_dirs;
+  service_options.backend.weights_path = args.weights;
+  service_options.backend.adapter_path = args.adapter;
+  service_options.use_cache = !args.no_cache;
+  FeatureService service(service_options);
+  for (const std::string& model : args.models) service.Info(model);  // unknown names fail early
+  ExtractOptions extract;
+  extract.resolution = args.resolution;
+  MatchOptions match_options;
+  match_options.refine = !args.no_refine;
+  match_options.radius_px = args.radius;
+
+  nlohmann::json out = {{"source", args.source}, {"target", args.target}, {"models", nlohmann::json::array()}};
+  for (const std::string& model : args.models) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto source = service.Get(source_rgb, model, extract, CancelToken());
+    const auto target = service.Get(target_rgb, model, extract, CancelToken());
+    const std::vector<PointMatch> matches = MatchPoints(*source, points, *target, match_options);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nlohmann::json entry = {{"model", model}, {"dim", source->Channels()},
+                            {"grid", {target->geometry.grid_width, target->geometry.grid_height}},
+                            {"seconds", seconds}, {"matches", nlohmann::json::array()}};
+    if (!args.json)
+      std::cout << fmt::format("{} ({}-d, target grid {}x{}, {:.2f} s)\n", model, source->Channels(),
+                               target->geometry.grid_width, target->geometry.grid_height, seconds);
+    for (size_t k = 0; k < matches.size(); ++k) {
+      const PointMatch& m = matches[k];
+      nlohmann::json j = {{"point", {m.query.x, m.query.y}}, {"match", {m.match.x, m.match.y}},
+                          {"score", m.score}, {"refined_score", m.refined_score}, {"peak", {m.peak.x, m.peak.y}}};
+      if (!args.heatmap_dir.empty())
+        j["heatmap"] = WriteHeatmap(args, model, k, *source, *target, target_rgb, m);
+      if (!args.json)
+        std::cout << fmt::format("  ({:g}, {:g}) -> ({:.1f}, {:.1f})  score {:.3f}{}\n", m.query.x, m.query.y,
+                                 m.match.x, m.match.y, m.score,
+                                 j.contains("heatmap") ? "  " + j["heatmap"].get<std::string>() : "");
+      entry["matches"].push_back(j);
+    }
+    out["models"].push_back(entry);
+  }
+  if (args.json) std::cout << out.dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void AddMatchCommand(Commands& commands) {
+  auto args = std::make_shared<MatchArgs>();
+  CLI::App* app = commands.Add("match", "Match source points in a target image, per model",
+                               [args] { return RunMatch(*args); });
+  app->add_option("--model", args->models, "Backend name (repeatable); see `corrlens-cli models`")->required();
+  app->add_option("--source", args->source, "Source image")->required();
+  app->add_option("--target", args->target, "Target image")->required();
+  app->add_option("--points", args->points, "Source points in pixels: \"x,y;x,y\"")->required();
+  app->add_flag("--json", args->json, "Machine-readable output");
+  app->add_option("--heatmap-out", args->heatmap_dir, "Write <model>_p<k>.png similarity heatmaps here");
+  app->add_option("--colormap", args->colormap, "Heatmap colours: turbo, jet, viridis, inferno, gray");
+  app->add_option("--device", args->device, "Torch device: cpu, cuda, cuda:N");
+  app->add_option("--resolution", args->resolution, "Long side of the model input (reference: 640)");
+  app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels (reference tracker: 35)");
+  app->add_flag("--no-refine", args->no_refine, "Plain argmax (token centre), no soft-argmax");
+  app->add_flag("--no-cache", args->no_cache, "Do not read or write the feature cache");
+  app->add_option("--models-dir", args->model_dirs, "Extra folder with weight files (repeatable)");
+  app->add_option("--weights", args->weights, "ViT backbone weight file (overrides discovery)");
+  app->add_option("--adapter", args->adapter, "3DCorrEnhance adapter .ckpt for +3dcorr models");
+}
+
+}  // namespace corrlens::cli

@@ -1,0 +1,121 @@
+#include "core/corr/similarity.h"
+
+#include <torch/torch.h>
+
+#include "core/util/check.h"
+
+namespace corrlens {
+namespace {
+
+// Affine map image pixel -> grid_sample coordinate along x and y:
+// normalised = a * pixel + b (PROTOCOLS.md section 2 after the input scale).
+struct AxisMap {
+  double ax = 0, bx = 0, ay = 0, by = 0;
+};
+
+AxisMap NormalisedFromImage(const GridGeometry& g) {
+  double x0, y0, x1, y1;
+  g.NormalizedFromInput(0.0, 0.0, &x0, &y0);
+  g.NormalizedFromInput(g.ScaleX(), g.ScaleY(), &x1, &y1);
+  return {x1 - x0, x0, y1 - y0, y0};
+}
+
+void CheckMap(const FeatureMap& map) {
+  CL_CHECK(map.Valid()) << "invalid feature map (tensor [C,Hg,Wg] must match its grid geometry)";
+}
+
+// Bilinear, border padding, align_corners: the reference sampling.
+at::Tensor GridSample(const at::Tensor& input, const at::Tensor& grid) {
+  return at::grid_sampler(input, grid, /*interpolation_mode=*/0, /*padding_mode=*/1,
+                          /*align_corners=*/true);
+}
+
+}  // namespace
+
+at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2d>& points,
+                             bool normalize) {
+  CheckMap(map);
+  const int64_t channels = map.Channels();
+  if (points.empty()) return torch::empty({0, channels}, map.features.options());
+  const AxisMap axis = NormalisedFromImage(map.geometry);
+  std::vector<float> coords;
+  coords.reserve(points.size() * 2);
+  for (const cv::Point2d& p : points) {
+    coords.push_back(static_cast<float>(axis.ax * p.x + axis.bx));
+    coords.push_back(static_cast<float>(axis.ay * p.y + axis.by));
+  }
+  const int64_t n = static_cast<int64_t>(points.size());
+  at::Tensor grid = torch::from_blob(coords.data(), {1, 1, n, 2}, torch::kFloat32)
+                        .to(map.features.device(), map.features.scalar_type(), false, true);
+  // [1, C, 1, N] -> [N, C]
+  at::Tensor sampled = GridSample(map.features.unsqueeze(0), grid).view({channels, n}).t();
+  if (normalize) sampled = torch::nn::functional::normalize(
+                     sampled, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  return sampled.contiguous();
+}
+
+at::Tensor TokenMatrix(const FeatureMap& map) {
+  CheckMap(map);
+  // Normalise along channels on the [C, HW] layout (a contiguous outer-dim
+  // reduction) and transpose once: normalising the transposed view directly
+  // is a strided reduction, ~50x slower on CPU.
+  at::Tensor channels = map.features.reshape({map.Channels(), -1});
+  at::Tensor norms = channels.norm(2, /*dim=*/0, /*keepdim=*/true).clamp_min(1e-12);
+  return (channels / norms).t().contiguous();
+}
+
+at::Tensor TokenCentres(const FeatureMap& map) {
+  CheckMap(map);
+  const GridGeometry& g = map.geometry;
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(map.features.device());
+  // Token i sits at patch/2 + i*stride input pixels; divide by the input scale.
+  at::Tensor xs = (torch::arange(g.grid_width, options) * g.stride + g.patch / 2.0) / g.ScaleX();
+  at::Tensor ys = (torch::arange(g.grid_height, options) * g.stride + g.patch / 2.0) / g.ScaleY();
+  std::vector<at::Tensor> mesh = torch::meshgrid({ys, xs}, "ij");
+  return torch::stack({mesh[1].reshape(-1), mesh[0].reshape(-1)}, 1);
+}
+
+at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map, const at::Tensor& tokens) {
+  CheckMap(map);
+  at::Tensor q = queries.dim() == 1 ? queries.unsqueeze(0) : queries;
+  CL_CHECK(q.dim() == 2 && q.size(1) == map.Channels())
+      << "query descriptors must be [N, " << map.Channels() << "], got " << q.sizes();
+  q = torch::nn::functional::normalize(q.to(map.features.device(), map.features.scalar_type()),
+                                       torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const int64_t count = int64_t{map.geometry.grid_height} * map.geometry.grid_width;
+  CL_CHECK(!tokens.defined() || (tokens.dim() == 2 && tokens.size(0) == count &&
+                                 tokens.size(1) == map.Channels()))
+      << "token matrix must be [" << count << ", " << map.Channels() << "], got " << tokens.sizes();
+  at::Tensor sims = torch::mm(q, (tokens.defined() ? tokens : TokenMatrix(map)).t());
+  return sims.view({q.size(0), map.geometry.grid_height, map.geometry.grid_width});
+}
+
+at::Tensor UpsampleToImage(const at::Tensor& grid_scores, const GridGeometry& geometry) {
+  CL_CHECK(geometry.Valid()) << "invalid grid geometry";
+  at::Tensor scores = grid_scores.dim() == 2 ? grid_scores.unsqueeze(0) : grid_scores;
+  CL_CHECK(scores.dim() == 3 && scores.size(1) == geometry.grid_height &&
+           scores.size(2) == geometry.grid_width)
+      << "scores must be [N, Hg, Wg] matching the geometry, got " << scores.sizes();
+  const AxisMap axis = NormalisedFromImage(geometry);
+  auto options = torch::TensorOptions().dtype(scores.scalar_type()).device(scores.device());
+  at::Tensor nx = torch::arange(geometry.image_width, options) * axis.ax + axis.bx;
+  at::Tensor ny = torch::arange(geometry.image_height, options) * axis.ay + axis.by;
+  std::vector<at::Tensor> mesh = torch::meshgrid({ny, nx}, "ij");
+  at::Tensor grid = torch::stack({mesh[1], mesh[0]}, 2).unsqueeze(0);  // [1, H, W, 2]
+  return GridSample(scores.unsqueeze(0), grid).squeeze(0);             // [N, H, W]
+}
+
+cv::Mat ScoresToMat(const at::Tensor& scores) {
+  at::Tensor s = scores.dim() == 3 ? scores.squeeze(0) : scores;
+  CL_CHECK(s.dim() == 2) << "expected a [H, W] score tensor, got " << scores.sizes();
+  s = s.to(torch::kCPU, torch::kFloat32).contiguous();
+  cv::Mat out(static_cast<int>(s.size(0)), static_cast<int>(s.size(1)), CV_32F);
+  std::memcpy(out.data, s.data_ptr<float>(), sizeof(float) * s.numel());
+  return out;
+}
+
+bool InsideImage(const cv::Point2d& point, int width, int height) {
+  return point.x >= 0.0 && point.y >= 0.0 && point.x <= width - 1.0 && point.y <= height - 1.0;
+}
+
+}  // namespace corrlens
