@@ -1,0 +1,117 @@
+// corrlens-cli models: the ViT catalog, which weight files were found where,
+// and every place that was searched. Nothing is downloaded.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/model/model_catalog.h"
+#include "core/model/vit_config.h"
+
+namespace corrlens::cli {
+namespace {
+
+struct ModelsArgs {
+  std::vector<std::string> model_dirs;
+  bool json = false;
+  bool verbose = false;
+};
+
+nlohmann::json SourcesJson(const std::vector<model::WeightSource>& sources) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const model::WeightSource& s : sources)
+    out.push_back({{"kind", s.kind}, {"file", s.file_name}, {"repo", s.repo}, {"url", s.url}, {"local_name", s.LocalName()}});
+  return out;
+}
+
+nlohmann::json FoundJson(const model::FoundWeights& found, const std::vector<model::WeightSource>& sources) {
+  return {{"found", !found.path.empty()},   {"path", found.path},
+          {"location", found.location},     {"kind", found.source.kind},
+          {"sources", SourcesJson(sources)}, {"searched", found.searched}};
+}
+
+// float32 constants printed with their decimal spelling (0.485, not 0.48500001).
+std::vector<double> Decimal(const std::array<float, 3>& values) {
+  std::vector<double> out;
+  for (float v : values) out.push_back(std::stod(fmt::format("{:.8g}", v)));
+  return out;
+}
+
+nlohmann::json EntryJson(const model::ResolvedModel& r) {
+  const model::VitConfig c = model::VitConfig::ForArch(r.entry.arch);
+  nlohmann::json out = {{"name", r.entry.name},
+                        {"arch", r.entry.arch},
+                        {"display_name", r.entry.display_name},
+                        {"family", c.family},
+                        {"dim", c.embed_dim},
+                        {"depth", c.depth},
+                        {"heads", c.num_heads},
+                        {"patch", c.patch_size},
+                        {"registers", c.num_register_tokens},
+                        {"parameters", c.NumParameters()},
+                        {"mean", Decimal(c.mean)},
+                        {"std", Decimal(c.std)},
+                        {"complete", r.Complete()},
+                        {"backbone", FoundJson(r.backbone, r.entry.backbone)},
+                        {"adapter", nullptr}};
+  if (r.entry.has_adapter()) out["adapter"] = FoundJson(r.adapter, r.entry.adapter);
+  return out;
+}
+
+std::string Describe(const model::FoundWeights& found, const std::vector<model::WeightSource>& sources) {
+  if (!found.path.empty()) return found.path + " (" + found.location + ")";
+  return "missing: " + sources.front().url;
+}
+
+int RunModels(const ModelsArgs& args) {
+  model::DiscoveryOptions discovery = model::DiscoveryOptions::FromEnvironment();
+  discovery.extra_dirs = args.model_dirs;
+  std::vector<model::ResolvedModel> resolved;
+  for (const model::CatalogEntry& entry : model::CatalogEntries())
+    resolved.push_back(model::ResolveModel(entry, discovery));
+  if (args.json) {
+    nlohmann::json out = {{"searched",
+                           {{"folders", discovery.extra_dirs},
+                            {"corrlens_models", discovery.models_dirs},
+                            {"torch_hub", discovery.torch_hub_dir},
+                            {"huggingface", discovery.hf_hub_dir}}},
+                          {"models", nlohmann::json::array()}};
+    for (const auto& r : resolved) out["models"].push_back(EntryJson(r));
+    std::cout << out.dump(2) << std::endl;
+    return 0;
+  }
+  std::cout << "Weights are looked for, in this order, in:\n";
+  for (const std::string& dir : discovery.extra_dirs) std::cout << "  --models-dir    " << dir << "\n";
+  for (const std::string& dir : discovery.models_dirs) std::cout << "  $CORRLENS_MODELS " << dir << "\n";
+  if (discovery.models_dirs.empty()) std::cout << "  $CORRLENS_MODELS (not set)\n";
+  std::cout << "  torch-hub cache " << discovery.torch_hub_dir << "\n"
+            << "  HF cache        " << discovery.hf_hub_dir << "/models--<org>--<repo>/snapshots/*/\n\n";
+  int found = 0;
+  for (const auto& r : resolved) {
+    const model::VitConfig c = model::VitConfig::ForArch(r.entry.arch);
+    found += r.Complete() ? 1 : 0;
+    std::cout << fmt::format("{:<24} {:<5} dim {:<4} {:>7.1f}M  {}\n", r.entry.name, r.Complete() ? "ready" : "-",
+                             c.embed_dim, c.NumParameters() / 1e6, r.entry.display_name);
+    if (r.Complete() || args.verbose) {
+      std::cout << "    backbone: " << Describe(r.backbone, r.entry.backbone) << "\n";
+      if (r.entry.has_adapter()) std::cout << "    adapter:  " << Describe(r.adapter, r.entry.adapter) << "\n";
+    }
+  }
+  std::cout << fmt::format("\n{} of {} models ready. --verbose lists the download URL of each missing file.\n", found,
+                           resolved.size());
+  return 0;
+}
+
+}  // namespace
+
+void AddModelsCommand(Commands& commands) {
+  auto args = std::make_shared<ModelsArgs>();
+  CLI::App* app = commands.Add("models", "List the ViT catalog and the weight files found on disk",
+                               [args] { return RunModels(*args); });
+  app->add_option("--models-dir", args->model_dirs, "Extra folder searched first (repeatable)");
+  app->add_flag("--json", args->json, "Machine-readable output (catalog, files, searched places, URLs)");
+  app->add_flag("-v,--verbose", args->verbose, "Show files and URLs of models that are not ready too");
+}
+
+}  // namespace corrlens::cli
