@@ -21,6 +21,8 @@ ImageView::ImageView(QWidget* parent) : QGraphicsView(parent) {
   setMouseTracking(true);
   setBackgroundBrush(QColor(40, 40, 40));
   setMinimumSize(160, 120);
+  setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // drag pans, the wheel zooms
+  setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   pixmap_ = scene()->addPixmap(QPixmap());
   overlay_ = scene()->addPixmap(QPixmap());
   overlay_->setZValue(1);
@@ -33,9 +35,16 @@ ImageView::ImageView(QWidget* parent) : QGraphicsView(parent) {
 void ImageView::SetImage(const QImage& image) {
   image_ = image;
   pixmap_->setPixmap(QPixmap::fromImage(image));
+  shown_key_ = image.cacheKey();
   scene()->setSceneRect(QRectF(QPointF(0, 0), image.size()));
   fitted_ = true;
   FitImage();
+}
+
+void ImageView::SetBaseImage(const QImage& image) {
+  if (image.isNull() || image.cacheKey() == shown_key_) return;
+  pixmap_->setPixmap(QPixmap::fromImage(image.size() == image_.size() ? image : image.scaled(image_.size())));
+  shown_key_ = image.cacheKey();
 }
 
 void ImageView::SetOverlay(const QImage& overlay, double opacity) {
@@ -102,6 +111,11 @@ void ImageView::SetView(double zoom, const QPointF& center) {
   syncing_ = false;
 }
 
+void ImageView::ResetView() {
+  fitted_ = true;
+  FitImage();
+}
+
 void ImageView::FitImage() {
   if (image_.isNull()) return;
   syncing_ = true;
@@ -138,6 +152,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* event) {
       verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
       fitted_ = false;
       last_drag_pos_ = event->pos();
+      EmitViewChanged();
       return;
     }
   }
@@ -166,11 +181,6 @@ void ImageView::leaveEvent(QEvent* event) {
 void ImageView::resizeEvent(QResizeEvent* event) {
   QGraphicsView::resizeEvent(event);
   if (fitted_) FitImage();
-}
-
-void ImageView::scrollContentsBy(int dx, int dy) {
-  QGraphicsView::scrollContentsBy(dx, dy);
-  EmitViewChanged();
 }
 
 bool ImageView::InsideImage(const QPointF& p) const {

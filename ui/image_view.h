@@ -27,7 +27,11 @@ class ImageView : public QGraphicsView {
  public:
   explicit ImageView(QWidget* parent = nullptr);
 
+  // Sets the image and fits it into the view.
   void SetImage(const QImage& image);
+  // Replaces the displayed pixels (same size, e.g. PCA colours) keeping the
+  // view; a no-op when `image` is already shown.
+  void SetBaseImage(const QImage& image);
   const QImage& Image() const { return image_; }
   // Overlay drawn over the image with `opacity`; null image clears it.
   void SetOverlay(const QImage& overlay, double opacity);
@@ -42,12 +46,17 @@ class ImageView : public QGraphicsView {
   QPointF Center() const;
   void SetView(double zoom, const QPointF& center);
   void FitImage();
+  // Fits the image and keeps it fitted on resize, as after SetImage.
+  void ResetView();
+  // True until the user zooms or pans; fitted views refit on resize.
+  bool IsFitted() const { return fitted_; }
 
  signals:
   void pointClicked(QPointF image_point);
   void removeRequested(QPointF image_point);
   void hovered(QPointF image_point);
   void hoverLeft();
+  // The user zoomed or panned (not emitted for programmatic changes).
   void viewChanged(double zoom, QPointF center);
 
  protected:
@@ -57,13 +66,13 @@ class ImageView : public QGraphicsView {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void leaveEvent(QEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
-  void scrollContentsBy(int dx, int dy) override;
 
  private:
   bool InsideImage(const QPointF& p) const;
   void EmitViewChanged();
 
   QImage image_;
+  qint64 shown_key_ = 0;
   QGraphicsPixmapItem* pixmap_ = nullptr;
   QGraphicsPixmapItem* overlay_ = nullptr;
   QGraphicsItemGroup* markers_ = nullptr;

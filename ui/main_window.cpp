@@ -10,10 +10,14 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QStatusBar>
+#include <QDockWidget>
 #include <QTabWidget>
+#include <QToolBar>
 
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
+#include "ui/models_panel.h"
+#include "ui/pair_toolbar.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_model.h"
 
@@ -25,13 +29,21 @@ const char* kSessionFilter = "CorrLens sessions (*.corrlens.json *.json);;All fi
 
 }  // namespace
 
-MainWindow::MainWindow(const WindowState& state, QWidget* parent)
+MainWindow::MainWindow(const WindowState& state, const MainWindowServices& services, QWidget* parent)
     : QMainWindow(parent), recent_files_(state.recent_files) {
   setWindowTitle(QStringLiteral("CorrLens"));
   setAcceptDrops(true);
   session_ = new SessionModel(this);
   jobs_ = new JobRunner(this);
-  pair_ = new PairWorkspace(session_);
+  pair_ = new PairWorkspace(session_, jobs_, services.backends);
+  if (services.backends) {
+    models_ = new ModelsPanel(session_, services.backends);
+    auto* dock = new QDockWidget(tr("Models"), this);
+    dock->setObjectName("models_dock");
+    dock->setWidget(models_);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    connect(models_, &ModelsPanel::errorOccurred, this, [this](const QString& e) { ReportError(e); });
+  }
   auto* workspaces = new QTabWidget;
   workspaces->setDocumentMode(true);
   workspaces->addTab(pair_, tr("Pair"));
@@ -65,12 +77,22 @@ void MainWindow::CreateMenus() {
                   &MainWindow::OpenSessionDialog);
   file->addAction(tr("Sa&ve Session..."), QKeySequence::Save, this, &MainWindow::SaveSessionDialog);
   file->addSeparator();
+  file->addActions(pair_->ExportActions());
+  file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   edit->addAction(tr("&Clear Points"), QKeySequence(Qt::CTRL | Qt::Key_Backspace), session_,
                   &SessionModel::ClearPoints);
   edit->addAction(tr("Cancel &Computations"), QKeySequence(Qt::Key_Escape), jobs_, &JobRunner::CancelAll);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addActions(pair_->Toolbar()->actions());
+  if (models_) {
+    view->addSeparator();
+    view->addAction(tr("&Refresh Models"), QKeySequence::Refresh, models_, &ModelsPanel::Refresh);
+    edit->addAction(tr("&Add Custom Model..."), models_, &ModelsPanel::AddCustomDialog);
+  }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About CorrLens"), this, &MainWindow::ShowAbout);

@@ -9,7 +9,9 @@
 
 namespace corrlens::ui {
 
+class BackendProvider;
 class JobRunner;
+class ModelsPanel;
 class JobStatusWidget;
 class PairWorkspace;
 class SessionModel;
@@ -22,10 +24,16 @@ struct WindowState {
   static constexpr int kMaxRecent = 10;
 };
 
+// Services the window's panels use; all optional (tests pass what they need).
+struct MainWindowServices {
+  BackendProvider* backends = nullptr;  // models panel and model rows
+};
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(const WindowState& state, QWidget* parent = nullptr);
+  explicit MainWindow(const WindowState& state, const MainWindowServices& services = {},
+                      QWidget* parent = nullptr);
   ~MainWindow() override;
 
   SessionModel* Session() const { return session_; }
@@ -59,6 +67,7 @@ class MainWindow : public QMainWindow {
   SessionModel* session_;
   JobRunner* jobs_;
   PairWorkspace* pair_;
+  ModelsPanel* models_ = nullptr;
   JobStatusWidget* job_status_;
   QMenu* recent_menu_ = nullptr;
   QStringList recent_files_;

@@ -4,7 +4,8 @@
 #include <QPainter>
 #include <QVBoxLayout>
 
-#include "ui/colormap.h"
+#include "core/corr/heatmap.h"
+#include "ui/cv_qt.h"
 
 namespace corrlens::ui {
 
@@ -56,11 +57,13 @@ void ColorLegend::paintEvent(QPaintEvent*) {
   if (min_ > max_) return;
   QPainter painter(this);
   const QRect bar(4, 16, 14, height() - 32);
-  for (int y = 0; y < bar.height(); ++y) {
-    const double t = 1.0 - double(y) / std::max(1, bar.height() - 1);
-    painter.setPen(TurboColor(t));
-    painter.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+  if (ramp_.isNull()) {
+    // The same colour map as the heatmaps (core/corr/heatmap), high at the top.
+    cv::Mat scores(256, 1, CV_32F);
+    for (int i = 0; i < 256; ++i) scores.at<float>(i) = float(255 - i);
+    ramp_ = QImageFromMat(ColorizeScores(scores).rgb);
   }
+  painter.drawImage(bar, ramp_);
   painter.setPen(palette().color(QPalette::WindowText));
   painter.drawRect(bar);
   painter.drawText(QRect(0, 0, width(), 14), Qt::AlignLeft, QString::number(max_, 'f', 2));

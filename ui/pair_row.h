@@ -3,6 +3,7 @@
 // and similarity heatmap.
 #pragma once
 
+#include <QImage>
 #include <QLabel>
 #include <QWidget>
 
@@ -46,6 +47,7 @@ class ColorLegend : public QWidget {
  private:
   double min_ = 0.0;
   double max_ = -1.0;
+  QImage ramp_;
 };
 
 }  // namespace corrlens::ui

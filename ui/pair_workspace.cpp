@@ -1,18 +1,31 @@
 #include "ui/pair_workspace.h"
 
+#include <QAction>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QMessageBox>
 #include <QPainter>
-#include <QScrollArea>
+#include <QSaveFile>
 #include <QVBoxLayout>
 
+#include "ui/pair_controller.h"
 #include "ui/pair_row.h"
+#include "ui/pair_toolbar.h"
 #include "ui/session_model.h"
 
 namespace corrlens::ui {
 
-PairWorkspace::PairWorkspace(SessionModel* session, QWidget* parent)
+PairWorkspace::PairWorkspace(SessionModel* session, JobRunner* jobs, BackendProvider* provider,
+                             QWidget* parent)
     : QWidget(parent), session_(session) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  toolbar_ = new PairToolbar(session_);
+  QAction* fit = toolbar_->addAction(tr("Fit"), this, &PairWorkspace::FitAll);
+  fit->setShortcut(QKeySequence(Qt::Key_F));
+  fit->setToolTip(tr("Fit the images into their views (F)"));
+  layout->addWidget(toolbar_);
   rows_container_ = new QWidget;
   auto* rows_layout = new QVBoxLayout(rows_container_);
   rows_layout->setContentsMargins(0, 0, 0, 0);
@@ -22,6 +35,55 @@ PairWorkspace::PairWorkspace(SessionModel* session, QWidget* parent)
   connect(session_, &SessionModel::pointsChanged, this, &PairWorkspace::RefreshPoints);
   connect(session_, &SessionModel::activePointChanged, this, &PairWorkspace::RefreshPoints);
   SetRowTitles({});
+  if (jobs && provider) controller_ = new PairController(session_, this, jobs, provider, this);
+  CreateExportActions();
+}
+
+PairWorkspace::~PairWorkspace() = default;
+
+void PairWorkspace::CreateExportActions() {
+  auto* png = new QAction(tr("Export Comparison as &PNG..."), this);
+  png->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  connect(png, &QAction::triggered, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Comparison"), "comparison.png", tr("PNG (*.png)"));
+    QString error;
+    if (!path.isEmpty() && !ExportComparison(path, &error)) QMessageBox::warning(this, tr("Export"), error);
+  });
+  auto* matches = new QAction(tr("Export &Matches (CSV/JSON)..."), this);
+  matches->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+  matches->setEnabled(controller_ != nullptr);
+  connect(matches, &QAction::triggered, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Matches"), "matches.csv",
+                                                      tr("CSV (*.csv);;JSON (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !ExportMatches(path, &error)) QMessageBox::warning(this, tr("Export"), error);
+  });
+  export_actions_ = {png, matches};
+}
+
+bool PairWorkspace::ExportComparison(const QString& path, QString* error) const {
+  const QImage image = Snapshot();
+  if (image.isNull() || !image.save(path, "PNG")) {
+    if (error) *error = tr("%1: cannot write PNG").arg(path);
+    return false;
+  }
+  return true;
+}
+
+bool PairWorkspace::ExportMatches(const QString& path, QString* error) const {
+  if (!controller_) {
+    if (error) *error = tr("no models are being compared");
+    return false;
+  }
+  const QByteArray data = path.endsWith(".json", Qt::CaseInsensitive)
+                              ? QJsonDocument(controller_->MatchesJson()).toJson()
+                              : controller_->MatchesCsv().toUtf8();
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
+    if (error) *error = tr("%1: cannot write (%2)").arg(path, file.errorString());
+    return false;
+  }
+  return true;
 }
 
 void PairWorkspace::SetRowTitles(const QStringList& titles) {
@@ -53,6 +115,13 @@ void PairWorkspace::SyncViews(int side, double zoom, QPointF center) {
   for (PairRow* row : rows_) {
     ImageView* view = side == 0 ? row->Source() : row->Target();
     if (std::abs(view->Zoom() - zoom) > 1e-9 || view->Center() != center) view->SetView(zoom, center);
+  }
+}
+
+void PairWorkspace::FitAll() {
+  for (PairRow* row : rows_) {
+    row->Source()->ResetView();
+    row->Target()->ResetView();
   }
 }
 

@@ -3,9 +3,26 @@
 namespace corrlens::cli {
 
 // Defined in the cmd_*.cpp files.
+void AddInspectCommand(Commands& commands);
+void AddRenderCommand(Commands& commands);
+void AddMatchCommand(Commands& commands);
+void AddEvalCommand(Commands& commands);
+#ifdef CORRLENS_HAVE_MODEL
+void AddModelsCommand(Commands& commands);
+void AddFeaturesCommand(Commands& commands);
+void AddBenchCommand(Commands& commands);
+#endif
 
 void AddAllCommands(Commands& commands) {
-  (void)commands;
+  AddInspectCommand(commands);
+  AddRenderCommand(commands);
+  AddMatchCommand(commands);
+  AddEvalCommand(commands);
+#ifdef CORRLENS_HAVE_MODEL
+  AddModelsCommand(commands);
+  AddFeaturesCommand(commands);
+  AddBenchCommand(commands);
+#endif
 }
 
 }  // namespace corrlens::cli

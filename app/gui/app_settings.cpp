@@ -16,6 +16,15 @@ void SaveWindowState(QSettings& settings, const ui::WindowState& state) {
   settings.setValue("files/recent", state.recent_files);
 }
 
+FeatureServiceOptions LoadFeatureOptions(QSettings& settings) {
+  FeatureServiceOptions options;
+  options.cache.memory_bytes = settings.value("cache/memory_mb", 2048).toLongLong() << 20;
+  options.cache.disk_bytes = settings.value("cache/disk_mb", 4096).toLongLong() << 20;
+  options.backend.device = settings.value("compute/device", "cpu").toString().toStdString();
+  for (const QString& dir : settings.value("models/dirs").toStringList()) options.backend.model_dirs.push_back(dir.toStdString());
+  return options;
+}
+
 bool IsFirstLaunch(QSettings& settings) { return !settings.value("app/launched", false).toBool(); }
 
 void MarkLaunched(QSettings& settings) { settings.setValue("app/launched", true); }

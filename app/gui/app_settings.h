@@ -4,6 +4,7 @@
 
 #include <QSettings>
 
+#include "plugins/registry/feature_service.h"
 #include "ui/main_window.h"
 
 namespace corrlens::app {
@@ -11,6 +12,8 @@ namespace corrlens::app {
 ui::WindowState LoadWindowState(QSettings& settings);
 void SaveWindowState(QSettings& settings, const ui::WindowState& state);
 // True once per user: the first launch opens the demo session.
+// Feature cache sizes, device and extra model folders ("models/dirs").
+FeatureServiceOptions LoadFeatureOptions(QSettings& settings);
 bool IsFirstLaunch(QSettings& settings);
 void MarkLaunched(QSettings& settings);
 

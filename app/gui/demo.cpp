@@ -15,4 +15,12 @@ QString DemoDataDir() {
   return {};
 }
 
+QStringList DemoModels(const QVector<ui::ModelEntry>& models) {
+  QStringList ids;
+  for (const ui::ModelEntry& m : models) {
+    if (m.available && !m.id.startsWith("custom:")) ids << m.id;
+  }
+  return ids;
+}
+
 }  // namespace corrlens::app

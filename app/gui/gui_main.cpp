@@ -10,6 +10,8 @@
 
 #include "app/gui/app_settings.h"
 #include "app/gui/demo.h"
+#include "app/gui/registry_provider.h"
+#include "ui/session_model.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
 
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
   parser.process(app);
 
   QSettings settings;
-  corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings));
+  corrlens::app::RegistryProvider backends(corrlens::app::LoadFeatureOptions(settings));
+  corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings), {&backends});
   QObject::connect(&window, &corrlens::ui::MainWindow::stateChanged, &window,
                    [&] { corrlens::app::SaveWindowState(settings, window.State()); });
   if (parser.isSet(shot_option)) window.resize(1500, 900);
@@ -76,6 +79,9 @@ int main(int argc, char** argv) {
                                      "Debian package opencv-doc or set CORRLENS_DEMO_DATA."));
     } else {
       window.OpenPair(dir + "/graf1.png", dir + "/graf3.png");
+      window.Session()->SetModels(corrlens::app::DemoModels(backends.Models()));
+      window.Session()->AddPoint(QPointF(285, 250));
+      window.Session()->AddPoint(QPointF(520, 420));
     }
   }
   if (parser.isSet(shot_option)) ScheduleScreenshot(&window, parser.value(shot_option));

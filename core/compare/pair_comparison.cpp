@@ -1,0 +1,106 @@
+#include "core/compare/pair_comparison.h"
+
+#include <torch/torch.h>
+
+#include "core/corr/pca.h"
+#include "core/corr/similarity.h"
+#include "core/util/error.h"
+
+namespace corrlens {
+
+PairComparison::PairComparison(FeatureSource source, PairComparisonOptions options)
+    : source_(std::move(source)), options_(std::move(options)) {
+  if (!options_.Check()) throw Error("invalid pair comparison options");
+}
+
+PairComparison::~PairComparison() = default;
+
+void PairComparison::SetImages(const cv::Mat& source_rgb, const cv::Mat& target_rgb) {
+  if (source_rgb.empty() || target_rgb.empty() || source_rgb.type() != CV_8UC3 || target_rgb.type() != CV_8UC3)
+    throw Error("pair comparison needs two RGB images (CV_8UC3)");
+  std::lock_guard<std::mutex> lock(mutex_);
+  images_[0] = source_rgb;
+  images_[1] = target_rgb;
+  maps_.clear();
+}
+
+void PairComparison::Prepare(const std::string& model, Progress& progress, const CancelToken& cancel) {
+  cv::Mat images[2];
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    images[0] = images_[0];
+    images[1] = images_[1];
+  }
+  if (images[0].empty()) throw Error("no images loaded");
+  Maps maps;
+  for (int side = 0; side < 2; ++side) {
+    progress.Report(side * 0.5, model + (side == 0 ? ": source features" : ": target features"));
+    maps.map[side] = source_(images[side], model, options_.extract, cancel);
+    if (!maps.map[side] || !maps.map[side]->Valid()) throw Error("no valid feature map", {"", std::nullopt, model});
+  }
+  {
+    c10::InferenceMode guard;
+    maps.target_tokens = TokenMatrix(*maps.map[1]);
+  }
+  progress.Report(1.0, model + ": ready");
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Images may have changed while computing: keep only maps of the current pair.
+  if (images_[0].data == images[0].data && images_[1].data == images[1].data) maps_[model] = maps;
+}
+
+bool PairComparison::IsPrepared(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return maps_.count(model) > 0;
+}
+
+PairComparison::Maps PairComparison::Get(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = maps_.find(model);
+  if (it == maps_.end()) throw Error("features of '" + model + "' are not computed yet");
+  return it->second;
+}
+
+std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
+                                                 const std::vector<cv::Point2d>& points) const {
+  const Maps maps = Get(model);
+  const GridGeometry& g = maps.map[0]->geometry;
+  for (const cv::Point2d& p : points) {
+    if (!InsideImage(p, g.image_width, g.image_height))
+      throw Error("point (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
+                  std::to_string(g.image_width) + "x" + std::to_string(g.image_height) + " source image");
+  }
+  std::vector<ComparedMatch> result;
+  if (points.empty()) return result;
+  c10::InferenceMode guard;
+  const std::vector<PointMatch> matches = MatchPoints(*maps.map[0], points, *maps.map[1], options_.match,
+                                                         maps.target_tokens);
+  for (size_t i = 0; i < matches.size(); ++i) result.push_back({points[i], matches[i].match, matches[i].score});
+  return result;
+}
+
+Heatmap PairComparison::SimilarityHeatmap(const std::string& model, const cv::Point2d& point) const {
+  const Maps maps = Get(model);
+  c10::InferenceMode guard;
+  const at::Tensor query = SampleDescriptors(*maps.map[0], {point});
+  const at::Tensor grid = SimilarityGrid(query, *maps.map[1], maps.target_tokens);
+  const at::Tensor image = UpsampleToImage(grid, maps.map[1]->geometry);
+  return ColorizeScores(ScoresToMat(image[0]), options_.heatmap);
+}
+
+std::vector<MatchPair> PairComparison::MutualMatches(const std::string& model,
+                                                     const CancelToken& cancel) const {
+  const Maps maps = Get(model);
+  c10::InferenceMode guard;
+  return corrlens::MutualMatches(*maps.map[0], *maps.map[1], options_.mutual, cancel);
+}
+
+std::array<cv::Mat, 2> PairComparison::PcaImages(const std::string& model) const {
+  const Maps maps = Get(model);
+  c10::InferenceMode guard;
+  PcaOptions options;
+  options.image_size = true;
+  std::vector<cv::Mat> images = corrlens::PcaImages({maps.map[0].get(), maps.map[1].get()}, options);
+  return {images[0], images[1]};
+}
+
+}  // namespace corrlens
