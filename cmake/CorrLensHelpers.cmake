@@ -23,12 +23,41 @@ function(corrlens_set_warnings target)
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 endfunction()
 
-# Targets that include LibTorch share one precompiled header.
+# Targets that include LibTorch share precompiled headers: one host target
+# per kind ("lib" for static libraries, "test" for executables) compiles
+# core/util/torch_pch.h once and every other target reuses it (a LibTorch
+# PCH is ~550 MB and takes about a minute to build on a small machine).
 function(corrlens_use_torch_pch target)
-  if(CORRLENS_USE_PCH)
-    target_precompile_headers(${target} PRIVATE
+  if(NOT CORRLENS_USE_PCH)
+    return()
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    set(kind test)
+  else()
+    set(kind lib)
+  endif()
+  set(host corrlens_pch_${kind})
+  if(NOT TARGET ${host})
+    set(src ${CMAKE_BINARY_DIR}/pch_host/${kind}.cpp)
+    if(kind STREQUAL "test")
+      file(WRITE ${src} "// Hosts the shared LibTorch PCH of executables.\nint main() { return 0; }\n")
+      add_executable(${host} ${src})
+      target_link_libraries(${host} PRIVATE ${TORCH_LIBRARIES} Qt6::Core)
+    else()
+      file(WRITE ${src} "// Hosts the shared LibTorch PCH of libraries.\nint corrlens_pch_host() { return 0; }\n")
+      add_library(${host} STATIC ${src})
+      target_link_libraries(${host} PRIVATE ${TORCH_LIBRARIES})
+    endif()
+    set_target_properties(${host} PROPERTIES AUTOMOC OFF AUTORCC OFF)
+    target_precompile_headers(${host} PRIVATE
       "$<$<COMPILE_LANGUAGE:CXX>:${CMAKE_SOURCE_DIR}/core/util/torch_pch.h>")
   endif()
+  target_precompile_headers(${target} REUSE_FROM ${host})
+  # The AUTOMOC stub has no code: loading the PCH would only cost time.
+  get_target_property(binary_dir ${target} BINARY_DIR)
+  set_source_files_properties(${binary_dir}/${target}_autogen/mocs_compilation.cpp
+                              PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 endfunction()
 
 # corrlens_add_library(NAME SRCS a.cpp b.cpp DEPS x y [PRIVATE_DEPS z] [TORCH])
@@ -49,6 +78,7 @@ function(corrlens_add_test name)
   cmake_parse_arguments(ARG "XVFB;TORCH" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} Qt6::Test)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR})  # tests/common/
   target_compile_definitions(${name} PRIVATE
     CORRLENS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
     CORRLENS_TEST_DATA_DIR="${CMAKE_SOURCE_DIR}/tests/data"

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "app/cli/backend_args.h"
 #include "app/cli/command.h"
 #include "app/cli/eval_equivariance.h"
 #include "core/corr/matching.h"
@@ -27,12 +28,11 @@ namespace {
 constexpr char kOpenCvData[] = "/usr/share/doc/opencv-doc/examples/data/";
 
 struct EvalArgs {
-  std::string task, source, target, homography, disparity, device = "cpu";
-  std::string weights, adapter;  // explicit ViT files
-  std::vector<std::string> models, model_dirs;
+  BackendArgs backend;
+  std::string task, source, target, homography, disparity;
   double disparity_scale = 1.0, radius = 35.0;
-  int resolution = 640, step = 16, margin = 8;
-  bool json = false, no_cache = false;
+  int step = 16, margin = 8;
+  bool json = false;
   EquivarianceArgs equivariance;  // --task equivariance (eval_equivariance.h)
 };
 
@@ -67,8 +67,7 @@ void ApplyDefaults(EvalArgs& args) {
 
 int RunEval(EvalArgs args) {
   if (args.task == "equivariance")
-    return RunEquivarianceEval(args.equivariance, args.models, args.device, args.model_dirs, args.resolution,
-                               !args.no_cache, args.json);
+    return RunEquivarianceEval(args.equivariance, args.backend, args.json);
   ApplyDefaults(args);
   const cv::Mat source_rgb = io::ReadImageRgb(args.source);
   const cv::Mat target_rgb = io::ReadImageRgb(args.target);
@@ -79,20 +78,12 @@ int RunEval(EvalArgs args) {
   const PairGroundTruth truth = LoadTruth(args, source_rgb.size(), target_rgb.size(), &report.truth);
   if (truth.source.empty()) throw Error("no grid point has a ground-truth match inside the target", {report.truth});
 
-  FeatureServiceOptions service_options;
-  service_options.backend.device = args.device;
-  service_options.backend.model_dirs = args.model_dirs;
-  service_options.backend.weights_path = args.weights;
-  service_options.backend.adapter_path = args.adapter;
-  service_options.use_cache = !args.no_cache;
-  FeatureService service(service_options);
-  for (const std::string& model : args.models) service.Info(model);  // unknown names fail early
-  ExtractOptions extract;
-  extract.resolution = args.resolution;
-  for (const std::string& model : args.models) {
+  const std::unique_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  const ExtractOptions extract = args.backend.Extract();
+  for (const std::string& model : args.backend.models) {
     const auto start = std::chrono::steady_clock::now();
-    const auto source = service.Get(source_rgb, model, extract, CancelToken());
-    const auto target = service.Get(target_rgb, model, extract, CancelToken());
+    const auto source = service->Get(source_rgb, model, extract, CancelToken());
+    const auto target = service->Get(target_rgb, model, extract, CancelToken());
     const double extract_seconds = Since(start);
     for (bool refine : {false, true}) {
       const auto match_start = std::chrono::steady_clock::now();
@@ -119,7 +110,6 @@ void AddEvalCommand(Commands& commands) {
   CLI::App* app = commands.Add("eval", "Benchmark models on an image pair with ground truth (PCK, AUC)",
                                [args] { return RunEval(*args); });
   app->add_option("--task", args->task, "homography, stereo or equivariance (rendered meshes)")->required();
-  app->add_option("--model", args->models, "Backend name (repeatable)")->required();
   app->add_option("--source", args->source, "Source (left) image; default: OpenCV sample data");
   app->add_option("--target", args->target, "Target (right) image; default: OpenCV sample data");
   app->add_option("--homography", args->homography, "3x3 target_from_source (OpenCV XML/YAML or 9 numbers)");
@@ -129,12 +119,7 @@ void AddEvalCommand(Commands& commands) {
   app->add_option("--grid-step", args->step, "Source grid spacing in pixels");
   app->add_option("--margin", args->margin, "Grid distance from the source border in pixels");
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels");
-  app->add_option("--resolution", args->resolution, "Long side of the model input (reference: 640)");
-  app->add_option("--device", args->device, "Torch device: cpu, cuda, cuda:N");
-  app->add_option("--models-dir", args->model_dirs, "Extra folder with weight files (repeatable)");
-  app->add_option("--weights", args->weights, "ViT backbone weight file (overrides discovery)");
-  app->add_option("--adapter", args->adapter, "3DCorrEnhance adapter .ckpt for +3dcorr models");
-  app->add_flag("--no-cache", args->no_cache, "Do not read or write the feature cache");
+  AddBackendOptions(app, &args->backend);
   app->add_flag("--json", args->json, "Machine-readable report");
   AddEquivarianceOptions(app, &args->equivariance);
 }

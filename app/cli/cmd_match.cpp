@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/cli/backend_args.h"
 #include "app/cli/command.h"
 #include "core/corr/heatmap.h"
 #include "core/corr/matching.h"
@@ -20,13 +21,10 @@ namespace corrlens::cli {
 namespace {
 
 struct MatchArgs {
-  std::vector<std::string> models;
-  std::string source, target, points, heatmap_dir, device = "cpu", colormap = "turbo";
-  std::string weights, adapter;  // explicit ViT files
-  std::vector<std::string> model_dirs;
-  int resolution = 640;
+  BackendArgs backend;
+  std::string source, target, points, heatmap_dir, colormap = "turbo";
   double radius = 35.0;
-  bool json = false, no_refine = false, no_cache = false;
+  bool json = false, no_refine = false;
 };
 
 // "dinov2_vitb14+3dcorr" -> "dinov2_vitb14_3dcorr" (safe in file names).
@@ -66,25 +64,17 @@ int RunMatch(const MatchArgs& args) {
     points.emplace_back(x, y);
   }
   if (!args.heatmap_dir.empty()) ParseColormap(args.colormap);  // fail before any work
-  FeatureServiceOptions service_options;
-  service_options.backend.device = args.device;
-  service_options.backend.model_dirs = args.model_dirs;
-  service_options.backend.weights_path = args.weights;
-  service_options.backend.adapter_path = args.adapter;
-  service_options.use_cache = !args.no_cache;
-  FeatureService service(service_options);
-  for (const std::string& model : args.models) service.Info(model);  // unknown names fail early
-  ExtractOptions extract;
-  extract.resolution = args.resolution;
+  const std::unique_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  const ExtractOptions extract = args.backend.Extract();
   MatchOptions match_options;
   match_options.refine = !args.no_refine;
   match_options.radius_px = args.radius;
 
   nlohmann::json out = {{"source", args.source}, {"target", args.target}, {"models", nlohmann::json::array()}};
-  for (const std::string& model : args.models) {
+  for (const std::string& model : args.backend.models) {
     const auto start = std::chrono::steady_clock::now();
-    const auto source = service.Get(source_rgb, model, extract, CancelToken());
-    const auto target = service.Get(target_rgb, model, extract, CancelToken());
+    const auto source = service->Get(source_rgb, model, extract, CancelToken());
+    const auto target = service->Get(target_rgb, model, extract, CancelToken());
     const std::vector<PointMatch> matches = MatchPoints(*source, points, *target, match_options);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     nlohmann::json entry = {{"model", model}, {"dim", source->Channels()},
@@ -117,21 +107,15 @@ void AddMatchCommand(Commands& commands) {
   auto args = std::make_shared<MatchArgs>();
   CLI::App* app = commands.Add("match", "Match source points in a target image, per model",
                                [args] { return RunMatch(*args); });
-  app->add_option("--model", args->models, "Backend name (repeatable); see `corrlens-cli models`")->required();
   app->add_option("--source", args->source, "Source image")->required();
   app->add_option("--target", args->target, "Target image")->required();
   app->add_option("--points", args->points, "Source points in pixels: \"x,y;x,y\"")->required();
   app->add_flag("--json", args->json, "Machine-readable output");
   app->add_option("--heatmap-out", args->heatmap_dir, "Write <model>_p<k>.png similarity heatmaps here");
   app->add_option("--colormap", args->colormap, "Heatmap colours: turbo, jet, viridis, inferno, gray");
-  app->add_option("--device", args->device, "Torch device: cpu, cuda, cuda:N");
-  app->add_option("--resolution", args->resolution, "Long side of the model input (reference: 640)");
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels (reference tracker: 35)");
   app->add_flag("--no-refine", args->no_refine, "Plain argmax (token centre), no soft-argmax");
-  app->add_flag("--no-cache", args->no_cache, "Do not read or write the feature cache");
-  app->add_option("--models-dir", args->model_dirs, "Extra folder with weight files (repeatable)");
-  app->add_option("--weights", args->weights, "ViT backbone weight file (overrides discovery)");
-  app->add_option("--adapter", args->adapter, "3DCorrEnhance adapter .ckpt for +3dcorr models");
+  AddBackendOptions(app, &args->backend);
 }
 
 }  // namespace corrlens::cli

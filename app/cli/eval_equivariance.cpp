@@ -31,9 +31,7 @@ void AddEquivarianceOptions(CLI::App* app, EquivarianceArgs* args) {
   app->add_option("--seed", args->seed, "equivariance: seed of the point sampling");
 }
 
-int RunEquivarianceEval(const EquivarianceArgs& args, const std::vector<std::string>& models,
-                        const std::string& device, const std::vector<std::string>& model_dirs, int resolution,
-                        bool use_cache, bool json) {
+int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, bool json) {
 #ifdef CORRLENS_HAVE_RENDER
   if (args.meshes.empty()) throw Error("no mesh given", {"", std::nullopt, "--mesh"}, "pass --mesh FILE (repeatable)");
   bench::EquivarianceOptions options;
@@ -43,18 +41,14 @@ int RunEquivarianceEval(const EquivarianceArgs& args, const std::vector<std::str
   options.candidate_stride = args.candidate_stride;
   options.seed = args.seed;
   options.render.intrinsics = render::Intrinsics::Square(args.size);
-  options.extract.resolution = resolution;
-  FeatureServiceOptions service_options;
-  service_options.backend.device = device;
-  service_options.backend.model_dirs = model_dirs;
-  service_options.use_cache = use_cache;
-  FeatureService service(service_options);
+  options.extract = backend.Extract();
+  // Unknown names and missing weights fail here, before rendering.
+  const std::unique_ptr<FeatureService> service = OpenFeatureService(backend);
   std::vector<bench::EquivarianceModel> sources;
-  for (const std::string& model : models) {
-    service.Info(model);  // unknown names and missing weights fail before rendering
+  for (const std::string& model : backend.models) {
     const ExtractOptions extract = options.extract;
     sources.push_back({model, [&service, model, extract](const render::RenderedView& view, const CancelToken& cancel) {
-                         return *service.Get(view.rgb, model, extract, cancel);
+                         return *service->Get(view.rgb, model, extract, cancel);
                        }});
   }
   const bool tty = isatty(STDERR_FILENO) != 0;

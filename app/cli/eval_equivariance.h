@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/backend_args.h"
+
 namespace corrlens::cli {
 
 // Options only the equivariance task has.
@@ -23,9 +25,7 @@ struct EquivarianceArgs {
 // Adds --mesh, --views, --points, --candidate-stride, --size and --seed to `app`.
 void AddEquivarianceOptions(CLI::App* app, EquivarianceArgs* args);
 
-// Runs the probe for `models` (registry names) and prints the report.
-int RunEquivarianceEval(const EquivarianceArgs& args, const std::vector<std::string>& models,
-                        const std::string& device, const std::vector<std::string>& model_dirs, int resolution,
-                        bool use_cache, bool json);
+// Runs the probe for the backends of `backend` and prints the report.
+int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, bool json);
 
 }  // namespace corrlens::cli

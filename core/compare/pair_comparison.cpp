@@ -69,12 +69,23 @@ std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
       throw Error("point (" + std::to_string(p.x) + ", " + std::to_string(p.y) + ") lies outside the " +
                   std::to_string(g.image_width) + "x" + std::to_string(g.image_height) + " source image");
   }
+  std::vector<cv::Point2d> missing;
+  {
+    std::lock_guard<std::mutex> lock(maps.memo->mutex);
+    for (const cv::Point2d& p : points)
+      if (!maps.memo->matches.count({p.x, p.y})) missing.push_back(p);
+  }
+  if (!missing.empty()) {
+    c10::InferenceMode guard;
+    const std::vector<PointMatch> matches =
+        MatchPoints(*maps.map[0], missing, *maps.map[1], options_.match, maps.target_tokens);
+    std::lock_guard<std::mutex> lock(maps.memo->mutex);
+    for (size_t i = 0; i < matches.size(); ++i)
+      maps.memo->matches[{missing[i].x, missing[i].y}] = {missing[i], matches[i].match, matches[i].score};
+  }
+  std::lock_guard<std::mutex> lock(maps.memo->mutex);
   std::vector<ComparedMatch> result;
-  if (points.empty()) return result;
-  c10::InferenceMode guard;
-  const std::vector<PointMatch> matches = MatchPoints(*maps.map[0], points, *maps.map[1], options_.match,
-                                                         maps.target_tokens);
-  for (size_t i = 0; i < matches.size(); ++i) result.push_back({points[i], matches[i].match, matches[i].score});
+  for (const cv::Point2d& p : points) result.push_back(maps.memo->matches.at({p.x, p.y}));
   return result;
 }
 

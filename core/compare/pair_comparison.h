@@ -70,9 +70,16 @@ class PairComparison {
   std::array<cv::Mat, 2> PcaImages(const std::string& model) const;
 
  private:
+  // Matches already computed for one pair of maps, by source point: a click
+  // adds one point and only that one is matched.
+  struct MatchMemo {
+    std::mutex mutex;
+    std::map<std::pair<double, double>, ComparedMatch> matches;
+  };
   struct Maps {
     std::shared_ptr<const FeatureMap> map[2];
     at::Tensor target_tokens;  // TokenMatrix(*map[1]), computed once per pair
+    std::shared_ptr<MatchMemo> memo = std::make_shared<MatchMemo>();
   };
   Maps Get(const std::string& model) const;
 

@@ -82,7 +82,8 @@ std::vector<PointMatch> MatchDescriptors(const at::Tensor& queries, const Featur
   matches.reserve(static_cast<size_t>(q.size(0)));
   for (int64_t begin = 0; begin < q.size(0); begin += options.batch) {
     const at::Tensor qb = q.slice(0, begin, std::min(q.size(0), begin + options.batch));
-    const at::Tensor sims = torch::mm(qb, tokens.t());
+    // A single query (interactive clicks) is a GEMV: no packing of the tokens.
+    const at::Tensor sims = qb.size(0) == 1 ? torch::mv(tokens, qb[0]).unsqueeze(0) : torch::mm(qb, tokens.t());
     auto [score, peak] = sims.max(1);
     const at::Tensor peak_xy = centres.index_select(0, peak);
     const at::Tensor match_xy = options.refine ? SoftArgmax(sims, target.geometry, options.radius_px) : peak_xy;

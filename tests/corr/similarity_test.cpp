@@ -94,6 +94,30 @@ class SimilarityTest : public QObject {
     QVERIFY(std::abs(mid - 0.5f * (grid[0][0][0].item<float>() + grid[0][0][1].item<float>())) < 1e-5);
   }
 
+  void SeparableUpsampleEqualsGridSample() {
+    torch::manual_seed(5);
+    // Image 3x smaller than the input, non-square tokens (patch 14, stride 7).
+    FeatureMap map = test::MakeMap(torch::randn({4, 9, 13}), 14, 7, 35, 25);
+    const at::Tensor scores = torch::rand({3, 9, 13});
+    const at::Tensor fast = UpsampleToImage(scores, map.geometry);
+    // Reference: grid_sample at every pixel's normalised coordinate.
+    const GridGeometry& g = map.geometry;
+    std::vector<float> coords;
+    for (int y = 0; y < g.image_height; ++y) {
+      for (int x = 0; x < g.image_width; ++x) {
+        double nx, ny;
+        g.NormalizedFromInput(x * g.ScaleX(), y * g.ScaleY(), &nx, &ny);
+        coords.push_back(static_cast<float>(nx));
+        coords.push_back(static_cast<float>(ny));
+      }
+    }
+    const at::Tensor grid = torch::from_blob(coords.data(), {1, g.image_height, g.image_width, 2}).clone();
+    const at::Tensor slow = at::grid_sampler(scores.unsqueeze(0), grid, 0, 1, true).squeeze(0);
+    QCOMPARE(fast.sizes(), slow.sizes());
+    QVERIFY2((fast - slow).abs().max().item<float>() < 1e-5,
+             qPrintable(QString::number((fast - slow).abs().max().item<float>())));
+  }
+
   void TokenCentresAndHelpers() {
     FeatureMap map = test::MakeMap(torch::zeros({2, 3, 4}), 14, 14, 28, 21);  // input 56x42, scale 2
     const at::Tensor centres = TokenCentres(map);

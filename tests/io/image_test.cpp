@@ -1,5 +1,7 @@
 #include <QtTest>
 
+#include "tests/common/test_helpers.h"
+
 #include <QTemporaryDir>
 
 #include <opencv2/imgcodecs.hpp>
@@ -14,14 +16,7 @@ namespace {
 
 const std::string kData = "/usr/share/doc/opencv-doc/examples/data/";
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using corrlens::test::ErrorOf;
 
 cv::Mat Pattern() {
   cv::Mat rgb(4, 5, CV_8UC3);

@@ -1,5 +1,7 @@
 #include <QtTest>
 
+#include "tests/common/test_helpers.h"
+
 #include "core/io/pickle_flatten.h"
 #include "core/io/pickle_globals.h"
 #include "core/io/pickle_reader.h"
@@ -59,14 +61,7 @@ void Tensor(PickleWriter& w, int64_t offset, std::vector<int64_t> size, std::vec
   });
 }
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using corrlens::test::ErrorOf;
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include <QtTest>
 
+#include "tests/common/test_helpers.h"
+
 #include <filesystem>
 
 #include "core/io/byte_source.h"
@@ -30,14 +32,7 @@ TensorFile ReadBytes(std::vector<uint8_t> bytes, const ReadOptions& options = {}
   return ReadTensorSource(ByteSource::FromBytes(std::move(bytes), "mem.pth"), options);
 }
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using corrlens::test::ErrorOf;
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QFile>
+#include <QtTest>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -160,6 +161,16 @@ class ParitySuite {
 inline bool WithinTolerance(const ParityResult& r) {
   auto ok = [](double e) { return e >= 0 && e <= 1e-4; };
   return ok(r.map_error) && ok(r.point_error) && ok(r.cls_error);
+}
+
+// Runs case `name` of `suite` and checks its token grid and the tolerance
+// (QtTest macros: call from a test slot or another void function).
+inline void CheckParity(ParitySuite& suite, const std::string& name, int grid_h, int grid_w) {
+  const ParityResult r = suite.Check(name);
+  QCOMPARE(r.grid_h, grid_h);
+  QCOMPARE(r.grid_w, grid_w);
+  QVERIFY2(WithinTolerance(r),
+           qPrintable(QString("map %1 points %2 cls %3").arg(r.map_error).arg(r.point_error).arg(r.cls_error)));
 }
 
 }  // namespace corrlens::model::test

@@ -14,13 +14,7 @@ class VitParitySmallTest : public QObject {
  private:
   m::test::ParitySuite suite_;
 
-  void Check(const std::string& name, int grid_h, int grid_w) {
-    const m::test::ParityResult r = suite_.Check(name);
-    QCOMPARE(r.grid_h, grid_h);
-    QCOMPARE(r.grid_w, grid_w);
-    QVERIFY2(m::test::WithinTolerance(r),
-             qPrintable(QString("map %1 points %2 cls %3").arg(r.map_error).arg(r.point_error).arg(r.cls_error)));
-  }
+  void Check(const std::string& name, int grid_h, int grid_w) { m::test::CheckParity(suite_, name, grid_h, grid_w); }
 
  private slots:
   void initTestCase() {

@@ -7,24 +7,16 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/common/test_helpers.h"
+
 #include <opencv2/imgcodecs.hpp>
 
 namespace {
 
 const QString kData = "/usr/share/doc/opencv-doc/examples/data/";
 
-struct Result {
-  int code = -1;
-  QString out, err;
-};
-
-Result RunCli(const QStringList& args) {
-  QProcess process;
-  process.start(QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli"), args);
-  process.waitForFinished(120000);
-  return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-          QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
-}
+using Result = corrlens::test::CliResult;
+using corrlens::test::RunCli;
 
 QStringList MatchArgs(const QString& source, const QString& target, const QString& points,
                       const QString& model = "dense_sift") {

@@ -1,0 +1,41 @@
+// Small helpers shared by test executables (header-only).
+#pragma once
+
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <string>
+
+#include "core/util/error.h"
+
+namespace corrlens::test {
+
+// The message of the corrlens::Error that `fn` throws, or "no error".
+inline std::string ErrorOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const corrlens::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+#ifdef CORRLENS_BINARY_DIR
+// Exit code (-1 when it crashed), stdout and stderr of a corrlens-cli run.
+struct CliResult {
+  int code = -1;
+  QString out, err;
+};
+
+inline CliResult RunCli(const QStringList& args, int timeout_ms = 120000) {
+  QProcess process;
+  process.start(QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli"), args);
+  process.waitForFinished(timeout_ms);
+  return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+          QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+}
+#endif
+
+}  // namespace corrlens::test

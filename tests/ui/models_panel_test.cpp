@@ -1,0 +1,64 @@
+// ModelsPanel: catalog entries with their state, ticks <-> session models.
+#include <QtTest>
+
+#include <QListWidget>
+
+#include "core/util/error.h"
+#include "ui/backend_provider.h"
+#include "ui/models_panel.h"
+#include "ui/session_model.h"
+
+using namespace corrlens::ui;
+
+namespace {
+
+class Catalog : public BackendProvider {
+ public:
+  QVector<ModelEntry> Models() override {
+    QVector<ModelEntry> out = {{"dense_sift", "Dense SIFT", true, "no weights needed"},
+                               {"dinov2_vitb14", "DINOv2 ViT-B/14", false, "looked in ~/.cache/torch/hub/checkpoints"}};
+    if (extra) out.push_back({"custom1", "Custom", true, "/tmp/w.pth"});
+    return out;
+  }
+  corrlens::FeatureSource Features() override { return {}; }
+  ModelEntry AddCustom(const QString&, const QString&, const QString&) override {
+    throw corrlens::Error("bad weights", {"/tmp/w.pth"}, "not a checkpoint");
+  }
+  QStringList Architectures() override { return {"dinov2_vitb14"}; }
+  bool extra = false;
+};
+
+}  // namespace
+
+class ModelsPanelTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void showsStateAndSyncsTicks() {
+    SessionModel session;
+    Catalog catalog;
+    ModelsPanel panel(&session, &catalog);
+    auto* list = panel.findChild<QListWidget*>();
+    QVERIFY(list);
+    QCOMPARE(list->count(), 2);
+    QListWidgetItem* sift = list->item(0);
+    QListWidgetItem* vit = list->item(1);
+    QVERIFY(sift->flags() & Qt::ItemIsEnabled);
+    QVERIFY(!(vit->flags() & Qt::ItemIsEnabled));  // weights missing: greyed out
+    QVERIFY(vit->text().contains("weights missing"));
+    QVERIFY(vit->toolTip().contains("looked in"));
+
+    sift->setCheckState(Qt::Checked);  // tick -> session
+    QCOMPARE(session.Models(), QStringList{"dense_sift"});
+    session.SetModels({});  // session -> ticks
+    QCOMPARE(sift->checkState(), Qt::Unchecked);
+
+    session.SetModels({"dense_sift"});
+    catalog.extra = true;
+    panel.Refresh();  // rescans and keeps the selection
+    QCOMPARE(list->count(), 3);
+    QCOMPARE(list->item(0)->checkState(), Qt::Checked);
+  }
+};
+
+QTEST_MAIN(ModelsPanelTest)
+#include "models_panel_test.moc"
