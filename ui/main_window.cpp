@@ -17,6 +17,7 @@
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
 #include "ui/models_panel.h"
+#include "ui/pair_controller.h"
 #include "ui/pair_toolbar.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_model.h"
@@ -43,6 +44,7 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
     dock->setWidget(models_);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(models_, &ModelsPanel::errorOccurred, this, [this](const QString& e) { ReportError(e); });
+    connect(pair_->Controller(), &PairController::modelStateChanged, models_, &ModelsPanel::SetModelState);
   }
   auto* workspaces = new QTabWidget;
   workspaces->setDocumentMode(true);

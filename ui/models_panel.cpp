@@ -15,6 +15,10 @@
 #include "ui/session_model.h"
 
 namespace corrlens::ui {
+namespace {
+constexpr int kNameRole = Qt::UserRole + 1;
+constexpr int kDetailsRole = Qt::UserRole + 2;
+}  // namespace
 
 ModelsPanel::ModelsPanel(SessionModel* session, BackendProvider* provider, QWidget* parent)
     : QWidget(parent), session_(session), provider_(provider) {
@@ -41,6 +45,8 @@ void ModelsPanel::Refresh() {
   for (const ModelEntry& entry : provider_->Models()) {
     auto* item = new QListWidgetItem(entry.display_name, list_);
     item->setData(Qt::UserRole, entry.id);
+    item->setData(kNameRole, entry.display_name);
+    item->setData(kDetailsRole, entry.details);
     item->setToolTip(entry.details);
     item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsSelectable |
                    (entry.available ? Qt::ItemIsEnabled : Qt::NoItemFlags));
@@ -59,6 +65,18 @@ void ModelsPanel::FromSession() {
     item->setCheckState(selected.contains(item->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
   }
   updating_ = false;
+}
+
+void ModelsPanel::SetModelState(const QString& id, const QString& state, bool is_error) {
+  for (int i = 0; i < list_->count(); ++i) {
+    QListWidgetItem* item = list_->item(i);
+    if (item->data(Qt::UserRole).toString() != id || !(item->flags() & Qt::ItemIsEnabled)) continue;
+    const QString name = item->data(kNameRole).toString();
+    const QString text = name + "  (" + (is_error ? tr("error") : state) + ")";
+    if (item->text() != text) item->setText(text);
+    const QString details = item->data(kDetailsRole).toString();
+    item->setToolTip(is_error ? state + "\n" + details : details);
+  }
 }
 
 void ModelsPanel::ToSession() {

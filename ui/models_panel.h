@@ -22,6 +22,9 @@ class ModelsPanel : public QWidget {
   // Re-scans the catalog (e.g. after weights were copied into a cache folder).
   void Refresh();
   void AddCustomDialog();
+  // Shows a selected model's state next to its name ("computing 40%",
+  // "ready", or "error" with the message in the tooltip).
+  void SetModelState(const QString& id, const QString& state, bool is_error);
 
  signals:
   void errorOccurred(const QString& message);

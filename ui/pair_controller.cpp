@@ -128,11 +128,10 @@ void PairController::OnImagesChanged() {
 
 void PairController::PrepareModel(int index) {
   ModelState* model = models_[index].get();
-  PairRow* row = workspace_->Rows()[index];
   if (!session_->HasImages() || model->preparing) return;
   model->error.clear();
   model->preparing = true;
-  row->SetStatus(tr("computing features..."));
+  SetRowStatus(index, tr("computing features..."));
   auto comparison = comparison_;
   const QString id = model->id;
   QPointer<PairController> self(this);
@@ -157,15 +156,20 @@ void PairController::OnJobEnded(quint64 job, const QString& status, bool is_erro
     if (m->job != job || !m->preparing) continue;
     m->preparing = false;
     m->error = is_error ? status : QString();
-    workspace_->Rows()[i]->SetStatus(status, is_error);
+    SetRowStatus(int(i), status, is_error);
     emit overlaysUpdated();
   }
+}
+
+void PairController::SetRowStatus(int index, const QString& status, bool is_error) {
+  workspace_->Rows()[index]->SetStatus(status, is_error);
+  emit modelStateChanged(models_[index]->id, status, is_error);
 }
 
 void PairController::OnJobProgress(quint64 job, double fraction) {
   for (size_t i = 0; i < models_.size(); ++i) {
     if (models_[i]->job == job && models_[i]->preparing)
-      workspace_->Rows()[i]->SetStatus(tr("computing %1%").arg(int(fraction * 100)));
+      SetRowStatus(int(i), tr("computing %1%").arg(int(fraction * 100)));
   }
 }
 
@@ -289,10 +293,11 @@ void PairController::ApplyResults(quint64 generation, const std::vector<RowResul
     const bool pca = view.show_pca && !result->pca[0].isNull();
     row->Source()->SetBaseImage(pca ? result->pca[0] : session_->Image(0));
     row->Target()->SetBaseImage(pca ? result->pca[1] : session_->Image(1));
+    const int index = int(i);
     if (!result->error.isEmpty()) {
-      row->SetStatus(result->error, true);
+      SetRowStatus(index, result->error, true);
     } else {
-      row->SetStatus(tr("ready"));
+      SetRowStatus(index, tr("ready"));
     }
   }
   emit overlaysUpdated();

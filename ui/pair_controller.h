@@ -46,6 +46,9 @@ class PairController : public QObject {
  signals:
   // Emitted on the GUI thread after rows show results for the current state.
   void overlaysUpdated();
+  // A model's state as its row shows it: "computing NN%", "ready", "cancelled"
+  // or an error (`is_error`); for the models panel.
+  void modelStateChanged(const QString& id, const QString& state, bool is_error);
 
  private:
   struct ModelState;
@@ -61,6 +64,8 @@ class PairController : public QObject {
   void OnJobEnded(quint64 job, const QString& status, bool is_error);
   void OnJobProgress(quint64 job, double fraction);
   ModelState* Find(const QString& id);
+  // Shows `status` in row `index` and reports it as the model's state.
+  void SetRowStatus(int index, const QString& status, bool is_error = false);
 
   SessionModel* session_;
   PairWorkspace* workspace_;

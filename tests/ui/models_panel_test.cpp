@@ -52,6 +52,14 @@ class ModelsPanelTest : public QObject {
     session.SetModels({});  // session -> ticks
     QCOMPARE(sift->checkState(), Qt::Unchecked);
 
+    panel.SetModelState("dense_sift", "computing 40%", false);  // from the pair controller
+    QCOMPARE(sift->text(), QString("Dense SIFT  (computing 40%)"));
+    panel.SetModelState("dense_sift", "bad image: x.png", true);
+    QCOMPARE(sift->text(), QString("Dense SIFT  (error)"));
+    QVERIFY(sift->toolTip().startsWith("bad image: x.png"));
+    panel.SetModelState("dinov2_vitb14", "ready", false);  // greyed entries keep "weights missing"
+    QVERIFY(vit->text().contains("weights missing"));
+
     session.SetModels({"dense_sift"});
     catalog.extra = true;
     panel.Refresh();  // rescans and keeps the selection
