@@ -8,6 +8,7 @@
 #include "core/corr/matching.h"
 #include "core/corr/similarity.h"
 #include "core/util/error.h"
+#include "tests/common/random_maps.h"
 
 using namespace corrlens;
 
@@ -22,17 +23,7 @@ struct Source {
       cancel.ThrowIfCancelled();
       ++calls;
       if (model == "broken") throw Error("weights not found", {"/models/broken.pth"}, "not downloaded");
-      auto map = std::make_shared<FeatureMap>();
-      torch::manual_seed(rgb.cols * 131 + rgb.rows);
-      GridGeometry& g = map->geometry;
-      g.image_width = g.input_width = rgb.cols;
-      g.image_height = g.input_height = rgb.rows;
-      g.patch = g.stride = 8;
-      g.grid_width = rgb.cols / 8;
-      g.grid_height = rgb.rows / 8;
-      map->features = torch::randn({32, g.grid_height, g.grid_width});
-      map->backend_id = model;
-      return std::shared_ptr<const FeatureMap>(map);
+      return test::RandomGridMap(rgb.cols, rgb.rows, 32, rgb.cols * 131 + rgb.rows, model);
     };
   }
 };

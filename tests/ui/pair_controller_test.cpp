@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "core/util/error.h"
+#include "tests/common/random_maps.h"
 #include "ui/backend_provider.h"
 #include "ui/job_runner.h"
 #include "ui/pair_controller.h"
@@ -35,17 +36,7 @@ class FakeProvider : public BackendProvider {
           QThread::msleep(2);
         }
       }
-      auto map = std::make_shared<FeatureMap>();
-      torch::manual_seed(7);
-      GridGeometry& g = map->geometry;
-      g.image_width = g.input_width = rgb.cols;
-      g.image_height = g.input_height = rgb.rows;
-      g.patch = g.stride = 8;
-      g.grid_width = rgb.cols / 8;
-      g.grid_height = rgb.rows / 8;
-      map->features = torch::randn({16, g.grid_height, g.grid_width});
-      map->backend_id = model;
-      return std::shared_ptr<const FeatureMap>(map);
+      return test::RandomGridMap(rgb.cols, rgb.rows, 16, 7, model);
     };
   }
   ModelEntry AddCustom(const QString&, const QString&, const QString&) override { throw Error("unsupported"); }
