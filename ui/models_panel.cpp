@@ -9,6 +9,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QVBoxLayout>
 
 #include "ui/backend_provider.h"
@@ -68,6 +69,8 @@ void ModelsPanel::FromSession() {
 }
 
 void ModelsPanel::SetModelState(const QString& id, const QString& state, bool is_error) {
+  // Text and tooltip edits emit itemChanged; they are not selection changes.
+  const QScopedValueRollback<bool> guard(updating_, true);
   for (int i = 0; i < list_->count(); ++i) {
     QListWidgetItem* item = list_->item(i);
     if (item->data(Qt::UserRole).toString() != id || !(item->flags() & Qt::ItemIsEnabled)) continue;
@@ -85,7 +88,7 @@ void ModelsPanel::ToSession() {
   for (int i = 0; i < list_->count(); ++i) {
     if (list_->item(i)->checkState() == Qt::Checked) selected << list_->item(i)->data(Qt::UserRole).toString();
   }
-  session_->SetModels(selected);
+  if (selected != session_->Models()) session_->SetModels(selected);
 }
 
 void ModelsPanel::AddCustomDialog() {

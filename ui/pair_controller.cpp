@@ -163,7 +163,8 @@ void PairController::OnJobEnded(quint64 job, const QString& status, bool is_erro
 
 void PairController::SetRowStatus(int index, const QString& status, bool is_error) {
   workspace_->Rows()[index]->SetStatus(status, is_error);
-  emit modelStateChanged(models_[index]->id, status, is_error);
+  const QString id = models_[index]->id;  // a copy: receivers may change the selection
+  emit modelStateChanged(id, status, is_error);
 }
 
 void PairController::OnJobProgress(quint64 job, double fraction) {

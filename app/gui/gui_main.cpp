@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QIcon>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName("CorrLens");
   QApplication::setApplicationName("CorrLens");
+  QApplication::setWindowIcon(QIcon(":/icons/corrlens.png"));
   QApplication::setApplicationVersion(CORRLENS_VERSION);
 
   QCommandLineParser parser;

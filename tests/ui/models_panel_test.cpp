@@ -66,6 +66,24 @@ class ModelsPanelTest : public QObject {
     QCOMPARE(list->count(), 3);
     QCOMPARE(list->item(0)->checkState(), Qt::Checked);
   }
+
+  // The pair controller reacts to a new selection before the panel does and
+  // reports states from inside that signal: the panel must not read its
+  // stale ticks back into the session (that emptied the selection and
+  // crashed the app on the demo).
+  void stateUpdatesDoNotChangeTheSelection() {
+    SessionModel session;
+    Catalog catalog;
+    ModelsPanel* panel = nullptr;
+    QObject::connect(&session, &SessionModel::modelsChanged, [&] {
+      if (panel) panel->SetModelState("dense_sift", "computing features...", false);
+    });
+    ModelsPanel owned(&session, &catalog);
+    panel = &owned;
+    session.SetModels({"dense_sift"});
+    QCOMPARE(session.Models(), QStringList{"dense_sift"});
+    QCOMPARE(owned.findChild<QListWidget*>()->item(0)->checkState(), Qt::Checked);
+  }
 };
 
 QTEST_MAIN(ModelsPanelTest)
