@@ -16,7 +16,7 @@ class LatestWorkerTest : public QObject {
  private slots:
   void newerRequestsCancelOlderOnes() {
     LatestWorker worker;
-    std::atomic<int> started{0}, cancelled{0}, finished_value{-1};
+    std::atomic<int> started{0}, cancelled{0}, finished{0}, finished_value{-1};
     auto task = [&](int value) {
       return [&, value](const CancelToken& cancel) {
         ++started;
@@ -27,6 +27,7 @@ class LatestWorkerTest : public QObject {
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
+        ++finished;
         finished_value = value;
       };
     };
@@ -34,9 +35,11 @@ class LatestWorkerTest : public QObject {
     QVERIFY(QTest::qWaitFor([&] { return started.load() == 1; }, 2000));
     for (int v = 2; v <= 10; ++v) worker.Submit(task(v));  // 2..9 replaced while pending
     worker.WaitIdle();
-    QCOMPARE(finished_value.load(), 10);
-    QCOMPARE(cancelled.load(), 1);  // the running first request
-    QVERIFY(started.load() <= 3);   // 1, maybe one of the pending ones, and 10
+    QCOMPARE(finished_value.load(), 10);  // the newest request always runs to the end
+    QVERIFY(cancelled.load() >= 1);        // at least the first, which was running
+    // Every request that started was either cancelled or finished; replaced
+    // pending ones never started (usually only 1 and 10 run at all).
+    QCOMPARE(started.load(), cancelled.load() + finished.load());
   }
 
   void exceptionsDoNotKillTheWorker() {
