@@ -24,6 +24,8 @@ struct PairController::ModelState {
   bool preparing = false;
   quint64 job = 0;
   QVector<ComparedMatch> matches;
+  QString status;  // what the row shows; reported when it changes
+  bool status_error = false;
 };
 
 // What the worker computed for one row.
@@ -106,7 +108,8 @@ void PairController::OnModelsChanged() {
     if (old && old->preparing) jobs_->Cancel(old->job);
   }
   models_ = std::move(next);
-  workspace_->SetRowTitles(titles);
+  workspace_->SetRowTitles(titles);  // new rows: they show no status yet
+  for (auto& model : models_) model->status.clear();
   for (int i = 0; i < int(models_.size()); ++i) {
     if (!models_[i]->ready) PrepareModel(i);
   }
@@ -162,8 +165,12 @@ void PairController::OnJobEnded(quint64 job, const QString& status, bool is_erro
 }
 
 void PairController::SetRowStatus(int index, const QString& status, bool is_error) {
+  ModelState* model = models_[index].get();
+  if (model->status == status && model->status_error == is_error) return;  // every click says "ready"
+  model->status = status;
+  model->status_error = is_error;
   workspace_->Rows()[index]->SetStatus(status, is_error);
-  const QString id = models_[index]->id;  // a copy: receivers may change the selection
+  const QString id = model->id;  // a copy: receivers may change the selection
   emit modelStateChanged(id, status, is_error);
 }
 

@@ -18,6 +18,7 @@
 #include "app/cli/eval_equivariance.h"
 #include "core/corr/matching.h"
 #include "core/corr/pair_eval.h"
+#include "core/corr/similarity.h"
 #include "core/io/image.h"
 #include "core/util/error.h"
 #include "plugins/registry/feature_service.h"
@@ -85,13 +86,14 @@ int RunEval(EvalArgs args) {
     const auto source = service->Get(source_rgb, model, extract, CancelToken());
     const auto target = service->Get(target_rgb, model, extract, CancelToken());
     const double extract_seconds = Since(start);
+    const at::Tensor tokens = TokenMatrix(*target);  // shared by both matching rules
     for (bool refine : {false, true}) {
       const auto match_start = std::chrono::steady_clock::now();
       MatchOptions options;
       options.refine = refine;
       options.radius_px = args.radius;
       std::vector<cv::Point2d> predicted;
-      for (const PointMatch& m : MatchPoints(*source, truth.source, *target, options)) predicted.push_back(m.match);
+      for (const PointMatch& m : MatchPoints(*source, truth.source, *target, options, tokens)) predicted.push_back(m.match);
       PckRow row = ScorePredictions(predicted, truth.target, report.thresholds, report.auc_max);
       row.model = model;
       row.method = refine ? fmt::format("soft-argmax r={:g}", args.radius) : "argmax";

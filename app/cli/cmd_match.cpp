@@ -35,14 +35,14 @@ std::string FileSafe(const std::string& name) {
   return out;
 }
 
-// Writes target + heatmap of point k's similarity + the match marker.
+// Writes target + heatmap of point k's similarity + the match marker;
+// `tokens` is TokenMatrix(target), computed once per model.
 std::string WriteHeatmap(const MatchArgs& args, const std::string& model, size_t k, const FeatureMap& source,
-                         const FeatureMap& target, const cv::Mat& target_rgb, const PointMatch& match) {
-  const at::Tensor query = SampleDescriptors(source, {match.query});
-  const cv::Mat scores = ScoresToMat(UpsampleToImage(SimilarityGrid(query, target), target.geometry));
+                         const FeatureMap& target, const at::Tensor& tokens, const cv::Mat& target_rgb,
+                         const PointMatch& match) {
   HeatmapOptions options;
   options.colormap = ParseColormap(args.colormap);
-  cv::Mat image = BlendHeatmap(target_rgb, ColorizeScores(scores, options), 0.5);
+  cv::Mat image = BlendHeatmap(target_rgb, PointHeatmap(source, match.query, target, options, tokens), 0.5);
   DrawMarker(image, match.match);
   std::filesystem::create_directories(args.heatmap_dir);
   const std::string path = (std::filesystem::path(args.heatmap_dir) /
@@ -75,7 +75,8 @@ int RunMatch(const MatchArgs& args) {
     const auto start = std::chrono::steady_clock::now();
     const auto source = service->Get(source_rgb, model, extract, CancelToken());
     const auto target = service->Get(target_rgb, model, extract, CancelToken());
-    const std::vector<PointMatch> matches = MatchPoints(*source, points, *target, match_options);
+    const at::Tensor tokens = TokenMatrix(*target);  // shared by matching and every heatmap
+    const std::vector<PointMatch> matches = MatchPoints(*source, points, *target, match_options, tokens);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     nlohmann::json entry = {{"model", model}, {"dim", source->Channels()},
                             {"grid", {target->geometry.grid_width, target->geometry.grid_height}},
@@ -88,7 +89,7 @@ int RunMatch(const MatchArgs& args) {
       nlohmann::json j = {{"point", {m.query.x, m.query.y}}, {"match", {m.match.x, m.match.y}},
                           {"score", m.score}, {"refined_score", m.refined_score}, {"peak", {m.peak.x, m.peak.y}}};
       if (!args.heatmap_dir.empty())
-        j["heatmap"] = WriteHeatmap(args, model, k, *source, *target, target_rgb, m);
+        j["heatmap"] = WriteHeatmap(args, model, k, *source, *target, tokens, target_rgb, m);
       if (!args.json)
         std::cout << fmt::format("  ({:g}, {:g}) -> ({:.1f}, {:.1f})  score {:.3f}{}\n", m.query.x, m.query.y,
                                  m.match.x, m.match.y, m.score,

@@ -91,11 +91,7 @@ std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
 
 Heatmap PairComparison::SimilarityHeatmap(const std::string& model, const cv::Point2d& point) const {
   const Maps maps = Get(model);
-  c10::InferenceMode guard;
-  const at::Tensor query = SampleDescriptors(*maps.map[0], {point});
-  const at::Tensor grid = SimilarityGrid(query, *maps.map[1], maps.target_tokens);
-  const at::Tensor image = UpsampleToImage(grid, maps.map[1]->geometry);
-  return ColorizeScores(ScoresToMat(image[0]), options_.heatmap);
+  return PointHeatmap(*maps.map[0], point, *maps.map[1], options_.heatmap, maps.target_tokens);
 }
 
 std::vector<MatchPair> PairComparison::MutualMatches(const std::string& model,

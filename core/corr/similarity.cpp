@@ -128,6 +128,13 @@ at::Tensor UpsampleToImage(const at::Tensor& grid_scores, const GridGeometry& ge
   return torch::matmul(torch::matmul(wy, scores), wx.t());  // [N, H, W]
 }
 
+Heatmap PointHeatmap(const FeatureMap& source, const cv::Point2d& point, const FeatureMap& target,
+                     const HeatmapOptions& options, const at::Tensor& target_tokens) {
+  c10::InferenceMode guard;
+  const at::Tensor grid = SimilarityGrid(SampleDescriptors(source, {point}), target, target_tokens);
+  return ColorizeScores(ScoresToMat(UpsampleToImage(grid, target.geometry)[0]), options);
+}
+
 cv::Mat ScoresToMat(const at::Tensor& scores) {
   at::Tensor s = scores.dim() == 3 ? scores.squeeze(0) : scores;
   CL_CHECK(s.dim() == 2) << "expected a [H, W] score tensor, got " << scores.sizes();

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "core/corr/heatmap.h"
 #include "core/feature/feature_map.h"
 
 namespace corrlens {
@@ -36,6 +37,13 @@ at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map,
 // with the same pixel <-> grid mapping as SampleDescriptors (bilinear,
 // border), so a peak in the image-size map sits where matching puts it.
 at::Tensor UpsampleToImage(const at::Tensor& grid_scores, const GridGeometry& geometry);
+
+// Colour-mapped cosine similarity of `source` sampled at `point` (image
+// pixels) with every pixel of the target image: SampleDescriptors ->
+// SimilarityGrid -> UpsampleToImage -> ColorizeScores. `target_tokens` as in
+// SimilarityGrid.
+Heatmap PointHeatmap(const FeatureMap& source, const cv::Point2d& point, const FeatureMap& target,
+                     const HeatmapOptions& options = {}, const at::Tensor& target_tokens = {});
 
 // A [H, W] (or [1, H, W]) float tensor copied into a CV_32F matrix.
 cv::Mat ScoresToMat(const at::Tensor& scores);
