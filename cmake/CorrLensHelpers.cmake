@@ -103,3 +103,19 @@ function(corrlens_add_test name)
     LABELS "${ARG_LABELS}"
     ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2;CORRLENS_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache")
 endfunction()
+
+# corrlens_add_plugin(NAME REGISTER Fn SRCS ... DEPS ... [TORCH]): a backend
+# plugin library; `Fn(corrlens::BackendRegistry&)` adds its backends and is
+# called by plugins/registry's generated RegisterBuiltinPlugins().
+function(corrlens_add_plugin name)
+  cmake_parse_arguments(ARG "TORCH" "REGISTER" "SRCS;DEPS" ${ARGN})
+  if(NOT ARG_REGISTER)
+    message(FATAL_ERROR "corrlens_add_plugin(${name}): REGISTER <function> is required")
+  endif()
+  set(torch_flag "")
+  if(ARG_TORCH)
+    set(torch_flag TORCH)
+  endif()
+  corrlens_add_library(${name} SRCS ${ARG_SRCS} DEPS ${ARG_DEPS} ${torch_flag})
+  set_property(GLOBAL APPEND PROPERTY CORRLENS_PLUGINS "${name}|${ARG_REGISTER}")
+endfunction()

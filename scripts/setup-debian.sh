@@ -20,7 +20,9 @@ PACKAGES=(
   # real data used by tests and the demo
   opencv-doc assimp-testmodels
   # reference implementation used by the parity tests and fixtures
-  python3-torch python3-numpy
+  python3-torch python3-numpy python3-pil
+  # checks of the Debian package (ctest -L packaging)
+  lintian
 )
 
 SUDO=""

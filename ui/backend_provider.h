@@ -3,11 +3,12 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <memory>
 
-#include "core/compare/pair_comparison.h"
+#include "core/feature/feature_provider.h"
 
 namespace corrlens::ui {
 
@@ -24,9 +25,9 @@ class BackendProvider {
   virtual ~BackendProvider() = default;
   // Catalog entries with their weights status (scans the disk; cheap).
   virtual QVector<ModelEntry> Models() = 0;
-  // Cached feature maps by model id, callable from any thread; throws
+  // Cached feature maps by model id, callable from any thread; its Get throws
   // corrlens::Error (e.g. missing weights) or Cancelled.
-  virtual FeatureSource Features() = 0;
+  virtual std::shared_ptr<FeatureProvider> Features() = 0;
   // Registers a model from a weights file and an optional adapter; returns its
   // entry or throws corrlens::Error naming the file and the reason.
   virtual ModelEntry AddCustom(const QString& arch, const QString& weights, const QString& adapter) = 0;

@@ -15,4 +15,12 @@ QImage QImageFromMat(const cv::Mat& rgb) {
   return view.copy();
 }
 
+QImage QImageSharingMat(const cv::Mat& rgb) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) return {};
+  auto* owner = new cv::Mat(rgb);  // a reference, released with the image
+  return QImage(
+      owner->data, owner->cols, owner->rows, static_cast<qsizetype>(owner->step), QImage::Format_RGB888,
+      [](void* mat) { delete static_cast<cv::Mat*>(mat); }, owner);
+}
+
 }  // namespace corrlens::ui

@@ -35,16 +35,16 @@ ImageView::ImageView(QWidget* parent) : QGraphicsView(parent) {
 void ImageView::SetImage(const QImage& image) {
   image_ = image;
   pixmap_->setPixmap(QPixmap::fromImage(image));
-  shown_key_ = image.cacheKey();
+  shown_ = image;
   scene()->setSceneRect(QRectF(QPointF(0, 0), image.size()));
   fitted_ = true;
   FitImage();
 }
 
 void ImageView::SetBaseImage(const QImage& image) {
-  if (image.isNull() || image.cacheKey() == shown_key_) return;
+  if (image.isNull() || (image.constBits() == shown_.constBits() && image.size() == shown_.size())) return;
   pixmap_->setPixmap(QPixmap::fromImage(image.size() == image_.size() ? image : image.scaled(image_.size())));
-  shown_key_ = image.cacheKey();
+  shown_ = image;
 }
 
 void ImageView::SetOverlay(const QImage& overlay, double opacity) {

@@ -30,9 +30,11 @@ class ImageView : public QGraphicsView {
   // Sets the image and fits it into the view.
   void SetImage(const QImage& image);
   // Replaces the displayed pixels (same size, e.g. PCA colours) keeping the
-  // view; a no-op when `image` is already shown.
+  // view; a no-op when `image` (the same pixel buffer) is already shown.
   void SetBaseImage(const QImage& image);
   const QImage& Image() const { return image_; }
+  // The pixels shown: Image() or the last base image.
+  const QImage& BaseImage() const { return shown_; }
   // Overlay drawn over the image with `opacity`; null image clears it.
   void SetOverlay(const QImage& overlay, double opacity);
   void SetOverlayOpacity(double opacity);
@@ -72,7 +74,7 @@ class ImageView : public QGraphicsView {
   void EmitViewChanged();
 
   QImage image_;
-  qint64 shown_key_ = 0;
+  QImage shown_;  // keeps the shown buffer alive, so its address identifies it
   QGraphicsPixmapItem* pixmap_ = nullptr;
   QGraphicsPixmapItem* overlay_ = nullptr;
   QGraphicsItemGroup* markers_ = nullptr;

@@ -24,6 +24,15 @@ void LatestWorker::Submit(Task task) {
   wake_.notify_all();
 }
 
+void LatestWorker::Cancel() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ = nullptr;
+    if (running_cancel_) running_cancel_->Cancel();
+  }
+  idle_.notify_all();
+}
+
 void LatestWorker::WaitIdle() {
   std::unique_lock<std::mutex> lock(mutex_);
   idle_.wait(lock, [this] { return !pending_ && !busy_; });

@@ -22,6 +22,8 @@ class LatestWorker {
 
   // Queues `task`, replacing a pending one and cancelling the running one.
   void Submit(Task task);
+  // Drops the pending task and cancels the running one.
+  void Cancel();
   // Blocks until nothing is pending or running (tests).
   void WaitIdle();
 

@@ -3,30 +3,31 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QStatusBar>
-#include <QDockWidget>
 #include <QTabWidget>
-#include <QToolBar>
 
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
 #include "ui/models_panel.h"
-#include "ui/pair_controller.h"
-#include "ui/pair_toolbar.h"
 #include "ui/pair_workspace.h"
+#include "ui/session_file.h"
 #include "ui/session_model.h"
+#include "ui/workspace.h"
 
 namespace corrlens::ui {
 namespace {
 
-const char* kImageFilter = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.ppm *.pgm *.webp);;All files (*)";
 const char* kSessionFilter = "CorrLens sessions (*.corrlens.json *.json);;All files (*)";
+
+bool IsSessionFile(const QString& path) { return path.endsWith(".json", Qt::CaseInsensitive); }
 
 }  // namespace
 
@@ -36,7 +37,6 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   setAcceptDrops(true);
   session_ = new SessionModel(this);
   jobs_ = new JobRunner(this);
-  pair_ = new PairWorkspace(session_, jobs_, services.backends);
   if (services.backends) {
     models_ = new ModelsPanel(session_, services.backends);
     auto* dock = new QDockWidget(tr("Models"), this);
@@ -44,34 +44,48 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
     dock->setWidget(models_);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(models_, &ModelsPanel::errorOccurred, this, [this](const QString& e) { ReportError(e); });
-    connect(pair_->Controller(), &PairController::modelStateChanged, models_, &ModelsPanel::SetModelState);
   }
-  auto* workspaces = new QTabWidget;
-  workspaces->setDocumentMode(true);
-  workspaces->addTab(pair_, tr("Pair"));
-  setCentralWidget(workspaces);
+  tabs_ = new QTabWidget;
+  tabs_->setDocumentMode(true);
+  setCentralWidget(tabs_);
+  status_line_ = new QLabel;
+  statusBar()->addWidget(status_line_, 1);
+  // The workspaces, one line each.
+  AddWorkspace(pair_ = new PairWorkspace(session_, jobs_, services.backends));
   job_status_ = new JobStatusWidget(jobs_);
   statusBar()->addPermanentWidget(job_status_);
   connect(jobs_, &JobRunner::jobFailed, this,
-          [this](quint64, const QString& title, const QString& error) {
-            ReportError(title + ": " + error, false);
-          });
+          [this](quint64, const QString& title, const QString& error) { ReportError(title + ": " + error, false); });
   CreateMenus();
+  connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::OnCurrentWorkspaceChanged);
+  OnCurrentWorkspaceChanged();
   resize(1400, 900);
   if (!state.geometry.isEmpty()) restoreGeometry(state.geometry);
   if (!state.layout.isEmpty()) restoreState(state.layout);
-  statusBar()->showMessage(tr("Open two images (File menu or drag and drop) and click points on the source."));
 }
 
 MainWindow::~MainWindow() { jobs_->CancelAll(); }
 
 WindowState MainWindow::State() const { return {saveGeometry(), saveState(), recent_files_}; }
 
+void MainWindow::AddWorkspace(Workspace* workspace) {
+  workspaces_.push_back(workspace);
+  tabs_->addTab(workspace, workspace->Title());
+  connect(workspace, &Workspace::errorOccurred, this, [this](const QString& e) { ReportError(e); });
+  connect(workspace, &Workspace::filesOpened, this, [this](const QStringList& files) {
+    for (const QString& f : files) AddRecent(f);
+  });
+  connect(workspace, &Workspace::statusChanged, this, [this, workspace] {
+    if (workspace == CurrentWorkspace()) status_line_->setText(workspace->Status());
+  });
+  if (models_) connect(workspace, &Workspace::modelStateChanged, models_, &ModelsPanel::SetModelState);
+}
+
+Workspace* MainWindow::CurrentWorkspace() const { return qobject_cast<Workspace*>(tabs_->currentWidget()); }
+
 void MainWindow::CreateMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("Open &Source Image..."), QKeySequence::Open, this, [this] { OpenImageDialog(0); });
-  file->addAction(tr("Open &Target Image..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
-                  [this] { OpenImageDialog(1); });
+  AddWorkspaceActions(file, WorkspaceMenu::kOpen);
   recent_menu_ = file->addMenu(tr("Open &Recent"));
   RebuildRecentMenu();
   file->addSeparator();
@@ -79,17 +93,16 @@ void MainWindow::CreateMenus() {
                   &MainWindow::OpenSessionDialog);
   file->addAction(tr("Sa&ve Session..."), QKeySequence::Save, this, &MainWindow::SaveSessionDialog);
   file->addSeparator();
-  file->addActions(pair_->ExportActions());
+  AddWorkspaceActions(file, WorkspaceMenu::kExport);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  edit->addAction(tr("&Clear Points"), QKeySequence(Qt::CTRL | Qt::Key_Backspace), session_,
-                  &SessionModel::ClearPoints);
+  AddWorkspaceActions(edit, WorkspaceMenu::kEdit);
   edit->addAction(tr("Cancel &Computations"), QKeySequence(Qt::Key_Escape), jobs_, &JobRunner::CancelAll);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  view->addActions(pair_->Toolbar()->actions());
+  AddWorkspaceActions(view, WorkspaceMenu::kView);
   if (models_) {
     view->addSeparator();
     view->addAction(tr("&Refresh Models"), QKeySequence::Refresh, models_, &ModelsPanel::Refresh);
@@ -100,9 +113,26 @@ void MainWindow::CreateMenus() {
   help->addAction(tr("&About CorrLens"), this, &MainWindow::ShowAbout);
 }
 
+void MainWindow::AddWorkspaceActions(QMenu* menu, WorkspaceMenu which) {
+  for (Workspace* workspace : workspaces_) menu->addActions(workspace->Actions(which));
+}
+
+void MainWindow::OnCurrentWorkspaceChanged() {
+  // Only the current workspace's actions show (and take their shortcuts).
+  Workspace* current = CurrentWorkspace();
+  for (Workspace* workspace : workspaces_) {
+    for (WorkspaceMenu which : {WorkspaceMenu::kOpen, WorkspaceMenu::kExport, WorkspaceMenu::kEdit,
+                                WorkspaceMenu::kView}) {
+      for (QAction* action : workspace->Actions(which)) action->setVisible(workspace == current);
+    }
+  }
+  status_line_->setText(current ? current->Status() : QString());
+}
+
 bool MainWindow::OpenPair(const QString& source, const QString& target) {
   QString error;
-  if (!session_->LoadImage(0, source, &error) || !session_->LoadImage(1, target, &error)) {
+  tabs_->setCurrentWidget(pair_);
+  if (!pair_->Open({source, target}, std::nullopt, &error)) {
     ReportError(error);
     return false;
   }
@@ -112,9 +142,40 @@ bool MainWindow::OpenPair(const QString& source, const QString& target) {
   return true;
 }
 
+Workspace* MainWindow::WorkspaceFor(const QStringList& files) const {
+  Workspace* current = CurrentWorkspace();
+  if (current && current->CanOpen(files)) return current;
+  for (Workspace* workspace : workspaces_) {
+    if (workspace->CanOpen(files)) return workspace;
+  }
+  return current;  // it says why it cannot open them
+}
+
+bool MainWindow::OpenFiles(const QStringList& files, std::optional<QPoint> drop_at) {
+  if (files.isEmpty()) return false;
+  if (files.size() == 1 && IsSessionFile(files[0])) return OpenSession(files[0]);
+  Workspace* workspace = WorkspaceFor(files);
+  if (!workspace) return false;
+  std::optional<QPoint> at;  // only a drop on the shown workspace has a position there
+  if (drop_at && workspace == CurrentWorkspace()) at = workspace->mapFrom(this, *drop_at);
+  tabs_->setCurrentWidget(workspace);
+  QString error;
+  if (!workspace->Open(files, at, &error)) {
+    ReportError(error);
+    return false;
+  }
+  QStringList names;
+  for (const QString& f : files) {
+    AddRecent(f);
+    names << QFileInfo(f).fileName();
+  }
+  statusBar()->showMessage(tr("Loaded %1").arg(names.join(tr(" and "))), 5000);
+  return true;
+}
+
 bool MainWindow::OpenSession(const QString& path) {
   QString error;
-  if (!session_->Open(path, &error)) {
+  if (!LoadSession(path, &error)) {
     ReportError(error);
     return false;
   }
@@ -123,29 +184,44 @@ bool MainWindow::OpenSession(const QString& path) {
   return true;
 }
 
+bool MainWindow::LoadSession(const QString& path, QString* error) {
+  SessionContents contents;
+  if (!ReadSessionFile(path, &contents, error)) return false;
+  QString reason;
+  if (!SessionModel::Check(contents.shared, &reason)) {  // before anything changes
+    *error = QStringLiteral("%1: %2").arg(path, reason);
+    return false;
+  }
+  // Each workspace loads its section all or nothing; the shared part (models,
+  // view) comes last, once every section loaded.
+  for (Workspace* workspace : workspaces_) {
+    auto section = contents.workspaces.constFind(workspace->Id());
+    if (section == contents.workspaces.constEnd()) continue;
+    if (!workspace->LoadDocument(*section, QFileInfo(path).absolutePath(), &reason)) {
+      *error = QStringLiteral("%1: %2").arg(path, reason);
+      return false;
+    }
+  }
+  return session_->FromJson(contents.shared, error);
+}
+
+bool MainWindow::SaveSession(const QString& path, QString* error) {
+  SessionContents contents;
+  contents.shared = session_->ToJson();
+  for (Workspace* workspace : workspaces_) contents.workspaces.insert(workspace->Id(), workspace->SaveDocument());
+  return WriteSessionFile(path, contents, error);
+}
+
 void MainWindow::ReportError(const QString& message, bool modal) {
   statusBar()->showMessage(message, 15000);
   if (modal && modal_errors_ && isVisible()) QMessageBox::warning(this, tr("CorrLens"), message);
-}
-
-void MainWindow::OpenImageDialog(int side) {
-  const QString path = QFileDialog::getOpenFileName(
-      this, side == 0 ? tr("Open Source Image") : tr("Open Target Image"),
-      QFileInfo(session_->ImagePath(side)).absolutePath(), tr(kImageFilter));
-  if (path.isEmpty()) return;
-  QString error;
-  if (!session_->LoadImage(side, path, &error)) {
-    ReportError(error);
-    return;
-  }
-  AddRecent(path);
 }
 
 void MainWindow::SaveSessionDialog() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), QString(), tr(kSessionFilter));
   if (path.isEmpty()) return;
   QString error;
-  if (!session_->Save(path, &error)) {
+  if (!SaveSession(path, &error)) {
     ReportError(error);
     return;
   }
@@ -170,15 +246,8 @@ void MainWindow::AddRecent(const QString& path) {
 void MainWindow::RebuildRecentMenu() {
   recent_menu_->clear();
   for (const QString& path : recent_files_) {
-    recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
-      if (path.endsWith(".json")) {
-        OpenSession(path);
-        return;
-      }
-      QString error;
-      const int side = session_->Image(0).isNull() ? 0 : 1;
-      if (!session_->LoadImage(side, path, &error)) ReportError(error);
-    })->setToolTip(path);
+    recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] { OpenFiles({path}); })
+        ->setToolTip(path);
   }
   recent_menu_->setEnabled(!recent_files_.isEmpty());
 }
@@ -202,19 +271,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
   for (const QUrl& url : event->mimeData()->urls()) {
     if (url.isLocalFile()) files << url.toLocalFile();
   }
-  if (files.size() >= 2) {
-    OpenPair(files[0], files[1]);
-  } else if (files.size() == 1) {
-    if (files[0].endsWith(".json")) {
-      OpenSession(files[0]);
-      return;
-    }
-    // Left half of the window: source; right half: target.
-    const int side = event->position().x() < width() / 2 ? 0 : 1;
-    QString error;
-    if (!session_->LoadImage(side, files[0], &error)) ReportError(error);
-    else AddRecent(files[0]);
-  }
+  OpenFiles(files, event->position().toPoint());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

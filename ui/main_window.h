@@ -1,11 +1,19 @@
 // The main window only assembles panels: the models panel (dock), the
-// workspaces (tabs), menus and the status bar with job progress. Each
-// workspace owns its own logic; they share the SessionModel.
+// workspaces (tabs), menus and the status bar with job progress. It loops
+// over its workspaces for menus, drops, the status line and session files;
+// each workspace owns its own logic. They share the SessionModel.
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QMainWindow>
+#include <QPoint>
 #include <QStringList>
+
+#include <optional>
+
+class QLabel;
+class QTabWidget;
 
 namespace corrlens::ui {
 
@@ -15,6 +23,8 @@ class ModelsPanel;
 class JobStatusWidget;
 class PairWorkspace;
 class SessionModel;
+class Workspace;
+enum class WorkspaceMenu;
 
 // Window layout and recent files; app/ loads and saves it with QSettings.
 struct WindowState {
@@ -39,11 +49,25 @@ class MainWindow : public QMainWindow {
   SessionModel* Session() const { return session_; }
   JobRunner* Jobs() const { return jobs_; }
   PairWorkspace* Pair() const { return pair_; }
+  // The workspaces in tab order, and the one shown.
+  const QList<Workspace*>& Workspaces() const { return workspaces_; }
+  Workspace* CurrentWorkspace() const;
   WindowState State() const;
 
-  // Opens both images; errors go to a message box and the status bar.
+  // Opens both images in the Pair workspace; errors go to a message box and
+  // the status bar.
   bool OpenPair(const QString& source, const QString& target);
+  // Opens a session (.json) or files a workspace takes (the current one
+  // first), dropped at `drop_at` (window coordinates) when given.
+  bool OpenFiles(const QStringList& files, std::optional<QPoint> drop_at = std::nullopt);
+  // Loads every workspace's section and the shared part; a file that cannot
+  // be read or loaded is refused with its name and the reason, and leaves
+  // the current state as it was.
   bool OpenSession(const QString& path);
+  // OpenSession without reporting: false with `error` ("<file>: <reason>").
+  bool LoadSession(const QString& path, QString* error);
+  // Writes the shared part and every workspace's section (atomically).
+  bool SaveSession(const QString& path, QString* error);
   // Shows `message` in the status bar and, when `modal`, a dialog.
   void ReportError(const QString& message, bool modal = true);
 
@@ -56,8 +80,12 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  // Adds a tab; one call per workspace, before CreateMenus.
+  void AddWorkspace(Workspace* workspace);
   void CreateMenus();
-  void OpenImageDialog(int side);
+  void AddWorkspaceActions(QMenu* menu, WorkspaceMenu which);
+  void OnCurrentWorkspaceChanged();
+  Workspace* WorkspaceFor(const QStringList& files) const;
   void SaveSessionDialog();
   void OpenSessionDialog();
   void AddRecent(const QString& path);
@@ -66,9 +94,12 @@ class MainWindow : public QMainWindow {
 
   SessionModel* session_;
   JobRunner* jobs_;
-  PairWorkspace* pair_;
+  PairWorkspace* pair_ = nullptr;
+  QList<Workspace*> workspaces_;
+  QTabWidget* tabs_;
   ModelsPanel* models_ = nullptr;
   JobStatusWidget* job_status_;
+  QLabel* status_line_;
   QMenu* recent_menu_ = nullptr;
   QStringList recent_files_;
   bool modal_errors_ = true;

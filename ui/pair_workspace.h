@@ -1,37 +1,49 @@
 // The Pair workspace: one row per compared model (source with the clicked
 // points | target with that model's matches and heatmap). Zoom and pan stay
-// in sync across rows. With no model selected it shows the image pair.
+// in sync across rows. With no model selected it shows the image pair. Its
+// document is a PairDocument; a PairController computes what rows show.
 #pragma once
 
 #include <QList>
-#include <QWidget>
 
-#include <memory>
 #include <vector>
 
-class QAction;
+#include "ui/pair_results.h"
+#include "ui/workspace.h"
 
 namespace corrlens::ui {
 
 class BackendProvider;
 class JobRunner;
 class PairController;
+class PairDocument;
 class PairRow;
 class PairToolbar;
 class SessionModel;
 
-class PairWorkspace : public QWidget {
+class PairWorkspace : public Workspace {
   Q_OBJECT
  public:
-  // Without a provider the workspace shows the image pair only.
+  // Without jobs and a provider the workspace shows the image pair only.
   PairWorkspace(SessionModel* session, JobRunner* jobs = nullptr, BackendProvider* provider = nullptr,
                 QWidget* parent = nullptr);
   ~PairWorkspace() override;
 
+  PairDocument* Document() const { return document_; }
   PairController* Controller() const { return controller_; }
   PairToolbar* Toolbar() const { return toolbar_; }
-  // File-menu actions of this workspace (export PNG, CSV, JSON).
-  QList<QAction*> ExportActions() const { return export_actions_; }
+
+  QString Id() const override { return QStringLiteral("pair"); }
+  QString Title() const override { return tr("Pair"); }
+  QList<QAction*> Actions(WorkspaceMenu menu) const override;
+  // One or two images (more: the first two); a single one goes to the half
+  // it was dropped on, else to the first empty side, else to the target.
+  bool CanOpen(const QStringList& files) const override;
+  bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
+  QJsonObject SaveDocument() const override;
+  bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
+  QString Status() const override;
+
   // Writes the comparison as PNG, or the matches as CSV / JSON (by suffix).
   // Returns false and sets `error` ("<file>: <reason>") on failure.
   bool ExportComparison(const QString& path, QString* error) const;
@@ -48,25 +60,34 @@ class PairWorkspace : public QWidget {
   void sourceHoverLeft();
 
  public slots:
-  // Rebuilds the rows for `titles` (model display names).
-  void SetRowTitles(const QStringList& titles);
+  // Rebuilds the rows: one per model id with its title; none: the images.
+  void SetRows(const QStringList& ids, const QStringList& titles);
+  // Shows the controller's results in the rows of their models.
+  void ApplyResults(const corrlens::ui::PairResults& results);
   void RefreshImages();
   void RefreshPoints();
   // Fits every image into its view again (undoes zoom and pan).
   void FitAll();
 
  private:
+  void CreateActions();
+  void ConnectController();
   void ConnectRow(PairRow* row);
-  void SyncViews(int side, double zoom, QPointF center);
-
-  void CreateExportActions();
+  void ApplyRow(PairRow* row, const PairRowResult& result);
+  void SetRowStatus(const QString& id, const QString& status, bool is_error);
+  void SyncViews(Side side, double zoom, QPointF center);
+  void OpenImageDialog(Side side);
+  void ExportComparisonDialog();
+  void ExportMatchesDialog();
 
   SessionModel* session_;
+  PairDocument* document_;
   PairToolbar* toolbar_ = nullptr;
   PairController* controller_ = nullptr;
-  QList<QAction*> export_actions_;
+  QList<QAction*> open_actions_, export_actions_, edit_actions_, view_actions_;
   QWidget* rows_container_;
   std::vector<PairRow*> rows_;
+  QStringList row_ids_;  // model id of each row (empty: the image row)
 };
 
 }  // namespace corrlens::ui

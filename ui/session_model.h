@@ -1,15 +1,14 @@
-// The shared state of a pair-comparison session: the two images, the clicked
-// points, the models being compared and the view settings. Workspaces and
-// panels read it and react to its signals; it saves to and loads from JSON.
+// The state every workspace shares: the models being compared and the view
+// settings. Workspaces and panels read it and react to its signals; it is the
+// neutral part of a session file (ui/session_file.h). What one workspace
+// shows (images, points) is its own document (e.g. ui/pair_document.h).
 #pragma once
 
-#include <QImage>
+#include <QColor>
 #include <QJsonObject>
 #include <QObject>
-#include <QPointF>
 #include <QString>
 #include <QStringList>
-#include <QVector>
 
 namespace corrlens::ui {
 
@@ -26,49 +25,30 @@ class SessionModel : public QObject {
  public:
   explicit SessionModel(QObject* parent = nullptr);
 
-  // Loads an image for the source (0) or target (1) side; returns false and
-  // sets `error` ("<file>: <reason>") when it cannot be read.
-  bool LoadImage(int side, const QString& path, QString* error);
-  const QImage& Image(int side) const { return images_[side]; }
-  const QString& ImagePath(int side) const { return paths_[side]; }
-  bool HasImages() const { return !images_[0].isNull() && !images_[1].isNull(); }
-
-  const QVector<QPointF>& Points() const { return points_; }
-  void AddPoint(const QPointF& p);
-  // Removes the point nearest to `p` within `radius` pixels; false if none.
-  bool RemovePointNear(const QPointF& p, double radius);
-  void ClearPoints();
-  // The point whose heatmap is shown (-1 when none).
-  int ActivePoint() const { return active_point_; }
-  void SetActivePoint(int index);
-
   const QStringList& Models() const { return models_; }
   void SetModels(const QStringList& models);
 
   const ViewSettings& View() const { return view_; }
   void SetView(const ViewSettings& view);
 
+  // {"models": [...], "view": {...}}: the neutral part of a session file.
   QJsonObject ToJson() const;
-  // Restores a session; relative image paths resolve against `base_dir`.
-  bool FromJson(const QJsonObject& json, const QString& base_dir, QString* error);
-  bool Save(const QString& path, QString* error) const;
-  bool Open(const QString& path, QString* error);
+  // Restores models and view from ToJson's layout; on a malformed value it
+  // returns false, sets `error` (the key and the reason) and changes nothing.
+  bool FromJson(const QJsonObject& json, QString* error);
+  // True when FromJson would accept `json`; otherwise `error` says why.
+  static bool Check(const QJsonObject& json, QString* error);
 
-  // A distinct colour for point `index`.
+  // A distinct colour for point `index` (the same in every workspace).
   static QColor PointColor(int index);
 
  signals:
-  void imagesChanged();
-  void pointsChanged();
-  void activePointChanged(int index);
   void modelsChanged();
   void viewChanged();
 
  private:
-  QImage images_[2];
-  QString paths_[2];
-  QVector<QPointF> points_;
-  int active_point_ = -1;
+  static bool Parse(const QJsonObject& json, QStringList* models, ViewSettings* view, QString* error);
+
   QStringList models_;
   ViewSettings view_;
 };

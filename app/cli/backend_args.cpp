@@ -1,6 +1,7 @@
 #include "app/cli/backend_args.h"
 
-#include "plugins/registry/feature_service.h"
+#include "core/corr/feature_service.h"
+#include "plugins/registry/builtin_backends.h"
 
 namespace corrlens::cli {
 
@@ -10,8 +11,9 @@ ExtractOptions BackendArgs::Extract() const {
   return extract;
 }
 
-void AddBackendOptions(CLI::App* app, BackendArgs* args) {
-  app->add_option("--model", args->models, "Backend name (repeatable); see `corrlens-cli models`")->required();
+void AddBackendOptions(CLI::App* app, BackendArgs* args, bool model_required) {
+  CLI::Option* model = app->add_option("--model", args->models, "Backend name (repeatable); see `corrlens-cli models`");
+  if (model_required) model->required();
   app->add_option("--device", args->device, "Torch device: cpu, cuda, cuda:N");
   app->add_option("--weights", args->weights, "ViT backbone weight file (overrides discovery)");
   app->add_option("--adapter", args->adapter, "3DCorrEnhance adapter .ckpt for +3dcorr models");
@@ -20,14 +22,14 @@ void AddBackendOptions(CLI::App* app, BackendArgs* args) {
   app->add_flag("--no-cache", args->no_cache, "Do not read or write the feature cache");
 }
 
-std::unique_ptr<FeatureService> OpenFeatureService(const BackendArgs& args) {
+std::shared_ptr<FeatureService> OpenFeatureService(const BackendArgs& args) {
   FeatureServiceOptions options;
   options.backend.device = args.device;
   options.backend.model_dirs = args.model_dirs;
   options.backend.weights_path = args.weights;
   options.backend.adapter_path = args.adapter;
   options.use_cache = !args.no_cache;
-  auto service = std::make_unique<FeatureService>(options);
+  auto service = std::make_shared<FeatureService>(BuiltinBackends(), options);
   for (const std::string& model : args.models) service->Info(model);
   return service;
 }

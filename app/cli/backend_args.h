@@ -12,7 +12,7 @@
 
 namespace corrlens {
 class FeatureService;
-}
+}  // namespace corrlens
 
 namespace corrlens::cli {
 
@@ -29,11 +29,12 @@ struct BackendArgs {
 };
 
 // Adds --model, --device, --weights, --adapter, --models-dir, --resolution
-// and --no-cache to `app`.
-void AddBackendOptions(CLI::App* app, BackendArgs* args);
+// and --no-cache to `app`; --model is required unless told otherwise.
+void AddBackendOptions(CLI::App* app, BackendArgs* args, bool model_required = true);
 
-// A cached feature service for `args`; every model name is checked here, so
-// unknown names and missing weights fail before any work.
-std::unique_ptr<FeatureService> OpenFeatureService(const BackendArgs& args);
+// A cached feature service over the built-in backends for `args`; every
+// model name is checked here, so unknown names and missing weights fail
+// before any work.
+std::shared_ptr<FeatureService> OpenFeatureService(const BackendArgs& args);
 
 }  // namespace corrlens::cli

@@ -4,7 +4,26 @@
 
 #include "app/cli/command.h"
 #include "app/cli/commands.h"
+#include "core/util/blas_check.h"
 #include "core/util/error.h"
+
+namespace {
+
+// Core errors name the thing ("model", "points", "output folder"); on the
+// command line that thing is a flag of the parsed subcommand.
+corrlens::Error WithFlag(const corrlens::Error& e, CLI::App& root) {
+  std::string key = e.where().key;
+  if (key.empty() || key.rfind("--", 0) == 0) return e;
+  if (key == "output folder") key = "out";
+  for (char& c : key) c = c == ' ' || c == '_' ? '-' : c;
+  for (CLI::App* sub : root.get_subcommands()) {
+    if (!sub->get_option_no_throw("--" + key)) continue;
+    return corrlens::Error(e.message(), {e.where().file, e.where().offset, "--" + key}, e.cause());
+  }
+  return e;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App root{"CorrLens: explore dense correspondences of vision backbones"};
@@ -18,10 +37,11 @@ int main(int argc, char** argv) {
     const int code = root.exit(e);
     return code == 0 ? 0 : 2;
   }
+  corrlens::blas::WarnIfReferenceBlas("corrlens-cli");
   try {
     return commands.RunParsed();
   } catch (const corrlens::Error& e) {
-    std::cerr << "corrlens-cli: error: " << e.what() << std::endl;
+    std::cerr << "corrlens-cli: error: " << WithFlag(e, root).what() << std::endl;
   } catch (const corrlens::Cancelled&) {
     std::cerr << "corrlens-cli: cancelled" << std::endl;
   } catch (const std::exception& e) {

@@ -1,107 +1,113 @@
-// corrlens-cli eval: two-image benchmarks with dense ground truth.
+// corrlens-cli eval: runs a core/bench task and prints its Report.
 //   --task homography: source/target related by a 3x3 homography
 //     (default: OpenCV's graf1.png -> graf3.png with H1to3p.xml);
 //   --task stereo: a rectified pair with a left disparity map
-//     (default: Middlebury aloeL.jpg / aloeR.jpg with aloeGT.png).
+//     (default: Middlebury aloeL.jpg / aloeR.jpg with aloeGT.png);
 //   --task equivariance: the 3D-equivariance probe on rendered meshes
-//     (--mesh FILE ...; see eval_equivariance.h).
-// A grid of source points whose true match lies inside the target is matched
-// per model with plain argmax and with the soft-argmax refinement; the report
-// has PCK at 1/2/5/10/20 px and the AUC of the PCK curve up to 20 px.
-#include <fmt/format.h>
-
-#include <chrono>
+//     (--mesh FILE ...; see eval_equivariance.h);
+//   --task transfer: PF-PASCAL keypoint transfer (--dataset DIR; paper or
+//     standard protocol), or scoring of given --predictions.
+// This file only parses flags and prints: the tasks live in core/bench.
+#include <fstream>
 #include <iostream>
 
 #include "app/cli/backend_args.h"
 #include "app/cli/command.h"
 #include "app/cli/eval_equivariance.h"
-#include "core/corr/matching.h"
-#include "core/corr/pair_eval.h"
-#include "core/corr/similarity.h"
-#include "core/io/image.h"
+#include "app/cli/report_printer.h"
+#include "core/bench/pair_task.h"
+#include "core/bench/transfer_task.h"
+#include "core/corr/feature_service.h"
 #include "core/util/error.h"
-#include "plugins/registry/feature_service.h"
+#include "core/util/fs.h"
 
 namespace corrlens::cli {
 namespace {
-
-constexpr char kOpenCvData[] = "/usr/share/doc/opencv-doc/examples/data/";
 
 struct EvalArgs {
   BackendArgs backend;
   std::string task, source, target, homography, disparity;
   double disparity_scale = 1.0, radius = 35.0;
   int step = 16, margin = 8;
-  bool json = false;
+  ReportArgs report;
   EquivarianceArgs equivariance;  // --task equivariance (eval_equivariance.h)
+  // --task transfer
+  std::string dataset, pairs, protocol = "paper", predictions, predictions_out;
+  int categories = 0;
 };
 
-double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+bench::TransferTaskOptions TransferOptions(const EvalArgs& args) {
+  bench::TransferTaskOptions options;
+  options.models = args.backend.models;
+  options.dataset = args.dataset;
+  options.pairs = args.pairs;
+  options.protocol = bench::TransferProtocolFromName(args.protocol);
+  options.categories = args.categories;
+  options.extract = args.backend.Extract();
+  if (options.dataset.empty()) throw Error("no dataset given", {"", std::nullopt, "dataset"},
+                                           "pass the folder that holds PF-dataset-PASCAL/");
+  return options;
 }
 
-// The task's ground truth on the source grid; `truth_path` names its file.
-PairGroundTruth LoadTruth(const EvalArgs& args, const cv::Size& source, const cv::Size& target, std::string* truth_path) {
-  PairGridOptions grid;
-  grid.step = args.step;
-  grid.margin = args.margin;
-  if (args.task == "homography") {
-    *truth_path = args.homography;
-    return HomographyGroundTruth(source, target, ReadHomography(args.homography), grid);
+// "P.json" for one model, "P.<model>.json" for each of several.
+std::string PredictionsPath(const std::string& path, const std::string& model, size_t models) {
+  if (models == 1) return path;
+  const size_t dot = path.rfind('.');
+  std::string safe = model;
+  for (char& c : safe) c = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  return dot == std::string::npos ? path + "." + safe : path.substr(0, dot) + "." + safe + path.substr(dot);
+}
+
+int RunTransfer(const EvalArgs& args) {
+  const bench::TransferTaskOptions options = TransferOptions(args);
+  if (!args.predictions.empty()) {
+    std::string model;
+    const auto predictions = bench::ReadTransferPredictions(args.predictions, &model);
+    PrintReport(bench::ScoreTransferPredictions(options, model, predictions), args.report);
+    return 0;
   }
-  *truth_path = args.disparity;
-  return StereoGroundTruth(source, target, ReadDisparity(args.disparity, args.disparity_scale), grid);
-}
-
-// Checks the task and fills unset paths with its default data.
-void ApplyDefaults(EvalArgs& args) {
-  const bool homography = args.task == "homography";
-  if (!homography && args.task != "stereo")
-    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "--task"}, "tasks: homography, stereo, equivariance");
-  const std::string data = kOpenCvData;
-  if (args.source.empty()) args.source = data + (homography ? "graf1.png" : "aloeL.jpg");
-  if (args.target.empty()) args.target = data + (homography ? "graf3.png" : "aloeR.jpg");
-  if (homography && args.homography.empty()) args.homography = data + "H1to3p.xml";
-  if (!homography && args.disparity.empty()) args.disparity = data + "aloeGT.png";
-}
-
-int RunEval(EvalArgs args) {
-  if (args.task == "equivariance")
-    return RunEquivarianceEval(args.equivariance, args.backend, args.json);
-  ApplyDefaults(args);
-  const cv::Mat source_rgb = io::ReadImageRgb(args.source);
-  const cv::Mat target_rgb = io::ReadImageRgb(args.target);
-  PairEvalReport report;
-  report.task = args.task;
-  report.source = args.source;
-  report.target = args.target;
-  const PairGroundTruth truth = LoadTruth(args, source_rgb.size(), target_rgb.size(), &report.truth);
-  if (truth.source.empty()) throw Error("no grid point has a ground-truth match inside the target", {report.truth});
-
-  const std::unique_ptr<FeatureService> service = OpenFeatureService(args.backend);
-  const ExtractOptions extract = args.backend.Extract();
-  for (const std::string& model : args.backend.models) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto source = service->Get(source_rgb, model, extract, CancelToken());
-    const auto target = service->Get(target_rgb, model, extract, CancelToken());
-    const double extract_seconds = Since(start);
-    const at::Tensor tokens = TokenMatrix(*target);  // shared by both matching rules
-    for (bool refine : {false, true}) {
-      const auto match_start = std::chrono::steady_clock::now();
-      MatchOptions options;
-      options.refine = refine;
-      options.radius_px = args.radius;
-      std::vector<cv::Point2d> predicted;
-      for (const PointMatch& m : MatchPoints(*source, truth.source, *target, options, tokens)) predicted.push_back(m.match);
-      PckRow row = ScorePredictions(predicted, truth.target, report.thresholds, report.auc_max);
-      row.model = model;
-      row.method = refine ? fmt::format("soft-argmax r={:g}", args.radius) : "argmax";
-      row.seconds = extract_seconds + Since(match_start);
-      report.rows.push_back(row);
+  if (args.backend.models.empty()) throw Error("no model given", {"", std::nullopt, "model"}, "or pass --predictions");
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  TerminalProgress progress;
+  std::vector<std::vector<bench::TransferPrediction>> predictions;
+  const bench::Report report = bench::RunTransferTask(options, *service, progress.progress, CancelToken(), &predictions);
+  progress.Finish();
+  if (!args.predictions_out.empty()) {
+    for (size_t m = 0; m < report.rows.size(); ++m) {
+      const std::string path = PredictionsPath(args.predictions_out, report.rows[m].model, report.rows.size());
+      fs::WriteFileAtomic(path, bench::TransferPredictionsToJson(report.rows[m].model, predictions[m]));
     }
   }
-  std::cout << (args.json ? report.ToJson() + "\n" : report.ToText());
+  PrintReport(report, args.report);
+  return 0;
+}
+
+bench::PairTaskOptions PairOptions(const EvalArgs& args) {
+  bench::PairTaskOptions options = bench::PairTaskOptions::Sample(bench::PairTaskKindFromName(args.task));
+  options.models = args.backend.models;
+  if (!args.source.empty()) options.source = args.source;
+  if (!args.target.empty()) options.target = args.target;
+  if (!args.homography.empty()) options.homography = args.homography;
+  if (!args.disparity.empty()) options.disparity = args.disparity;
+  options.disparity_scale = args.disparity_scale;
+  options.grid.step = args.step;
+  options.grid.margin = args.margin;
+  options.radius_px = args.radius;
+  options.extract = args.backend.Extract();
+  return options;
+}
+
+int RunEval(const EvalArgs& args) {
+  if (args.task == "equivariance") return RunEquivarianceEval(args.equivariance, args.backend, args.report);
+  if (args.task == "transfer") return RunTransfer(args);
+  if (args.task != "homography" && args.task != "stereo")
+    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"}, "tasks: homography, stereo, equivariance, transfer");
+  const bench::PairTaskOptions options = PairOptions(args);
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  TerminalProgress progress;
+  const bench::Report report = bench::RunPairTask(options, *service, progress.progress, CancelToken());
+  progress.Finish();
+  PrintReport(report, args.report);
   return 0;
 }
 
@@ -109,9 +115,10 @@ int RunEval(EvalArgs args) {
 
 void AddEvalCommand(Commands& commands) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* app = commands.Add("eval", "Benchmark models on an image pair with ground truth (PCK, AUC)",
+  CLI::App* app = commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)",
                                [args] { return RunEval(*args); });
-  app->add_option("--task", args->task, "homography, stereo or equivariance (rendered meshes)")->required();
+  app->add_option("--task", args->task, "homography, stereo, equivariance (rendered meshes) or transfer (PF-PASCAL)")
+      ->required();
   app->add_option("--source", args->source, "Source (left) image; default: OpenCV sample data");
   app->add_option("--target", args->target, "Target (right) image; default: OpenCV sample data");
   app->add_option("--homography", args->homography, "3x3 target_from_source (OpenCV XML/YAML or 9 numbers)");
@@ -121,8 +128,15 @@ void AddEvalCommand(Commands& commands) {
   app->add_option("--grid-step", args->step, "Source grid spacing in pixels");
   app->add_option("--margin", args->margin, "Grid distance from the source border in pixels");
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels");
-  AddBackendOptions(app, &args->backend);
-  app->add_flag("--json", args->json, "Machine-readable report");
+  app->add_option("--dataset", args->dataset, "transfer: folder holding PF-dataset-PASCAL/");
+  app->add_option("--pairs", args->pairs, "transfer: pair CSV (default: the protocol's file in PF-dataset-PASCAL/)");
+  app->add_option("--protocol", args->protocol, "transfer: paper (3DCorrEnhance, default) or standard")
+      ->capture_default_str();
+  app->add_option("--categories", args->categories, "transfer: only the first N classes (0 = all 20)");
+  app->add_option("--predictions", args->predictions, "transfer: score this predictions JSON instead of running a model");
+  app->add_option("--predictions-out", args->predictions_out, "transfer: write each model's predictions JSON");
+  AddBackendOptions(app, &args->backend, /*model_required=*/false);  // not with --predictions
+  AddReportOptions(app, &args->report);
   AddEquivarianceOptions(app, &args->equivariance);
 }
 

@@ -1,5 +1,6 @@
 // corrlens-cli match: for each --model, where each --points point of the
 // source image lands in the target image, its score, and optional heatmaps.
+// Runs the Pair workspace's engine (core/compare/PairComparison).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,12 +11,11 @@
 
 #include "app/cli/backend_args.h"
 #include "app/cli/command.h"
-#include "core/corr/heatmap.h"
-#include "core/corr/matching.h"
+#include "core/compare/pair_comparison.h"
+#include "core/corr/feature_service.h"
 #include "core/corr/similarity.h"
 #include "core/io/image.h"
 #include "core/util/error.h"
-#include "plugins/registry/feature_service.h"
 
 namespace corrlens::cli {
 namespace {
@@ -35,15 +35,11 @@ std::string FileSafe(const std::string& name) {
   return out;
 }
 
-// Writes target + heatmap of point k's similarity + the match marker;
-// `tokens` is TokenMatrix(target), computed once per model.
-std::string WriteHeatmap(const MatchArgs& args, const std::string& model, size_t k, const FeatureMap& source,
-                         const FeatureMap& target, const at::Tensor& tokens, const cv::Mat& target_rgb,
-                         const PointMatch& match) {
-  HeatmapOptions options;
-  options.colormap = ParseColormap(args.colormap);
-  cv::Mat image = BlendHeatmap(target_rgb, PointHeatmap(source, match.query, target, options, tokens), 0.5);
-  DrawMarker(image, match.match);
+// Writes the target blended with point k's similarity heatmap and the match marker.
+std::string WriteHeatmap(const MatchArgs& args, const PairComparison& pair, const std::string& model, size_t k,
+                         const ComparedMatch& match) {
+  cv::Mat image = BlendHeatmap(pair.Image(Side::kTarget), pair.SimilarityHeatmap(model, match.source), 0.5);
+  DrawMarker(image, match.target);
   std::filesystem::create_directories(args.heatmap_dir);
   const std::string path = (std::filesystem::path(args.heatmap_dir) /
                             fmt::format("{}_p{}.png", FileSafe(model), k)).string();
@@ -51,48 +47,59 @@ std::string WriteHeatmap(const MatchArgs& args, const std::string& model, size_t
   return path;
 }
 
-int RunMatch(const MatchArgs& args) {
-  const std::vector<std::pair<double, double>> parsed = ParsePoints(args.points);
-  const cv::Mat source_rgb = io::ReadImageRgb(args.source);
-  const cv::Mat target_rgb = io::ReadImageRgb(args.target);
+std::vector<cv::Point2d> SourcePoints(const MatchArgs& args, const cv::Mat& source_rgb) {
   std::vector<cv::Point2d> points;
-  for (const auto& [x, y] : parsed) {
+  for (const auto& [x, y] : ParsePoints(args.points)) {
     if (!InsideImage({x, y}, source_rgb.cols, source_rgb.rows))
       throw Error(fmt::format("point ({:g}, {:g}) is outside the source image ({}x{})", x, y, source_rgb.cols,
                               source_rgb.rows),
-                  {args.source, std::nullopt, "--points"}, "points are pixels: 0 <= x < width, 0 <= y < height");
+                  {args.source, std::nullopt, "points"}, "points are pixels: 0 <= x < width, 0 <= y < height");
     points.emplace_back(x, y);
   }
-  if (!args.heatmap_dir.empty()) ParseColormap(args.colormap);  // fail before any work
-  const std::unique_ptr<FeatureService> service = OpenFeatureService(args.backend);
-  const ExtractOptions extract = args.backend.Extract();
-  MatchOptions match_options;
-  match_options.refine = !args.no_refine;
-  match_options.radius_px = args.radius;
+  return points;
+}
 
+PairComparisonOptions ComparisonOptions(const MatchArgs& args) {
+  PairComparisonOptions options;
+  options.extract = args.backend.Extract();
+  options.match.refine = !args.no_refine;
+  options.match.radius_px = args.radius;
+  options.heatmap.colormap = ParseColormap(args.colormap);  // fails before any work
+  return options;
+}
+
+nlohmann::json MatchJson(const ComparedMatch& m) {
+  return {{"point", {m.source.x, m.source.y}}, {"match", {m.target.x, m.target.y}},
+          {"score", m.score}, {"refined_score", m.refined_score}, {"peak", {m.peak.x, m.peak.y}}};
+}
+
+int RunMatch(const MatchArgs& args) {
+  const cv::Mat source_rgb = io::ReadImageRgb(args.source);
+  const cv::Mat target_rgb = io::ReadImageRgb(args.target);
+  const std::vector<cv::Point2d> points = SourcePoints(args, source_rgb);
+  PairComparison pair(OpenFeatureService(args.backend), ComparisonOptions(args));
+  pair.SetImages(source_rgb, target_rgb);
   nlohmann::json out = {{"source", args.source}, {"target", args.target}, {"models", nlohmann::json::array()}};
   for (const std::string& model : args.backend.models) {
     const auto start = std::chrono::steady_clock::now();
-    const auto source = service->Get(source_rgb, model, extract, CancelToken());
-    const auto target = service->Get(target_rgb, model, extract, CancelToken());
-    const at::Tensor tokens = TokenMatrix(*target);  // shared by matching and every heatmap
-    const std::vector<PointMatch> matches = MatchPoints(*source, points, *target, match_options, tokens);
+    Progress progress;
+    pair.Prepare(model, progress, CancelToken());
+    const std::vector<ComparedMatch> matches = pair.Match(model, points);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    nlohmann::json entry = {{"model", model}, {"dim", source->Channels()},
+    const auto target = pair.Features(model, Side::kTarget);
+    nlohmann::json entry = {{"model", model}, {"dim", target->Channels()},
                             {"grid", {target->geometry.grid_width, target->geometry.grid_height}},
                             {"seconds", seconds}, {"matches", nlohmann::json::array()}};
     if (!args.json)
-      std::cout << fmt::format("{} ({}-d, target grid {}x{}, {:.2f} s)\n", model, source->Channels(),
+      std::cout << fmt::format("{} ({}-d, target grid {}x{}, {:.2f} s)\n", model, target->Channels(),
                                target->geometry.grid_width, target->geometry.grid_height, seconds);
     for (size_t k = 0; k < matches.size(); ++k) {
-      const PointMatch& m = matches[k];
-      nlohmann::json j = {{"point", {m.query.x, m.query.y}}, {"match", {m.match.x, m.match.y}},
-                          {"score", m.score}, {"refined_score", m.refined_score}, {"peak", {m.peak.x, m.peak.y}}};
-      if (!args.heatmap_dir.empty())
-        j["heatmap"] = WriteHeatmap(args, model, k, *source, *target, tokens, target_rgb, m);
+      const ComparedMatch& m = matches[k];
+      nlohmann::json j = MatchJson(m);
+      if (!args.heatmap_dir.empty()) j["heatmap"] = WriteHeatmap(args, pair, model, k, m);
       if (!args.json)
-        std::cout << fmt::format("  ({:g}, {:g}) -> ({:.1f}, {:.1f})  score {:.3f}{}\n", m.query.x, m.query.y,
-                                 m.match.x, m.match.y, m.score,
+        std::cout << fmt::format("  ({:g}, {:g}) -> ({:.1f}, {:.1f})  score {:.3f}{}\n", m.source.x, m.source.y,
+                                 m.target.x, m.target.y, m.score,
                                  j.contains("heatmap") ? "  " + j["heatmap"].get<std::string>() : "");
       entry["matches"].push_back(j);
     }

@@ -10,7 +10,7 @@ void AddEvalCommand(Commands& commands);
 #ifdef CORRLENS_HAVE_MODEL
 void AddModelsCommand(Commands& commands);
 void AddFeaturesCommand(Commands& commands);
-void AddBenchCommand(Commands& commands);
+void AddPerfCommand(Commands& commands);
 #endif
 
 void AddAllCommands(Commands& commands) {
@@ -21,7 +21,7 @@ void AddAllCommands(Commands& commands) {
 #ifdef CORRLENS_HAVE_MODEL
   AddModelsCommand(commands);
   AddFeaturesCommand(commands);
-  AddBenchCommand(commands);
+  AddPerfCommand(commands);
 #endif
 }
 

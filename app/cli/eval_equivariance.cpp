@@ -1,14 +1,9 @@
 #include "app/cli/eval_equivariance.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <iostream>
-
 #include "core/util/error.h"
 #ifdef CORRLENS_HAVE_RENDER
 #include "core/bench/equivariance_task.h"
-#include "plugins/registry/feature_service.h"
+#include "core/corr/feature_service.h"
 #endif
 
 namespace corrlens::cli {
@@ -31,10 +26,11 @@ void AddEquivarianceOptions(CLI::App* app, EquivarianceArgs* args) {
   app->add_option("--seed", args->seed, "equivariance: seed of the point sampling");
 }
 
-int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, bool json) {
+int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, const ReportArgs& report_args) {
 #ifdef CORRLENS_HAVE_RENDER
-  if (args.meshes.empty()) throw Error("no mesh given", {"", std::nullopt, "--mesh"}, "pass --mesh FILE (repeatable)");
+  if (args.meshes.empty()) throw Error("no mesh given", {"", std::nullopt, "mesh"}, "pass --mesh FILE (repeatable)");
   bench::EquivarianceOptions options;
+  options.models = backend.models;
   options.meshes = args.meshes;
   options.view_set.count = args.views;
   options.points_per_view = args.points;
@@ -43,24 +39,15 @@ int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend
   options.render.intrinsics = render::Intrinsics::Square(args.size);
   options.extract = backend.Extract();
   // Unknown names and missing weights fail here, before rendering.
-  const std::unique_ptr<FeatureService> service = OpenFeatureService(backend);
-  std::vector<bench::EquivarianceModel> sources;
-  for (const std::string& model : backend.models) {
-    const ExtractOptions extract = options.extract;
-    sources.push_back({model, [&service, model, extract](const render::RenderedView& view, const CancelToken& cancel) {
-                         return *service->Get(view.rgb, model, extract, cancel);
-                       }});
-  }
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  Progress progress([tty](double fraction, const std::string& message) {
-    if (tty) std::fprintf(stderr, "\r[%3.0f%%] %-60.60s", 100.0 * fraction, message.c_str());
-  });
-  const bench::EquivarianceReport report = bench::RunEquivarianceTask(options, sources, progress, CancelToken());
-  if (tty) std::fprintf(stderr, "\n");
-  std::cout << (json ? report.ToJson() + "\n" : report.ToText());
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(backend);
+  TerminalProgress progress;
+  const bench::Report report = bench::RunEquivarianceTask(options, *service, progress.progress, CancelToken());
+  progress.Finish();
+  PrintReport(report, report_args);
   return 0;
 #else
-  throw Error("this build has no renderer", {"", std::nullopt, "--task"}, "configure with -DCORRLENS_WITH_RENDER=ON");
+  (void)args, (void)backend, (void)report_args;
+  throw Error("this build has no renderer", {"", std::nullopt, "task"}, "configure with -DCORRLENS_WITH_RENDER=ON");
 #endif
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/cli/backend_args.h"
+#include "app/cli/report_printer.h"
 
 namespace corrlens::cli {
 
@@ -25,7 +26,7 @@ struct EquivarianceArgs {
 // Adds --mesh, --views, --points, --candidate-stride, --size and --seed to `app`.
 void AddEquivarianceOptions(CLI::App* app, EquivarianceArgs* args);
 
-// Runs the probe for the backends of `backend` and prints the report.
-int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, bool json);
+// Runs the probe for the models of `backend` and prints the report.
+int RunEquivarianceEval(const EquivarianceArgs& args, const BackendArgs& backend, const ReportArgs& report);
 
 }  // namespace corrlens::cli

@@ -4,7 +4,7 @@
 
 #include <QSettings>
 
-#include "plugins/registry/feature_service.h"
+#include "core/corr/feature_service.h"
 #include "ui/main_window.h"
 
 namespace corrlens::app {

@@ -1,13 +1,59 @@
 #include "app/gui/registry_provider.h"
 
 #include <QFileInfo>
+#include <QMap>
+
+#include <mutex>
 
 #include "core/util/error.h"
+#include "plugins/registry/builtin_backends.h"
 
 namespace corrlens::app {
 
+// The FeatureProvider the GUI computes with: a custom model id goes to the
+// FeatureService that holds its weights (as its architecture's name),
+// everything else to the main service. Thread-safe.
+class RegistryProvider::Router : public FeatureProvider {
+ public:
+  explicit Router(const FeatureServiceOptions& options)
+      : main_(std::make_shared<FeatureService>(BuiltinBackends(), options)) {}
+
+  std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string& model, const ExtractOptions& options,
+                                        const CancelToken& cancel) override {
+    const Route route = Find(model);
+    return route.service->Get(rgb, route.name, options, cancel);
+  }
+
+  BackendInfo Info(const std::string& model) override {
+    const Route route = Find(model);
+    return route.service->Info(route.name);
+  }
+
+  void AddCustom(const QString& id, const std::string& arch, std::shared_ptr<FeatureService> service) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    custom_[id] = {std::move(service), arch};
+  }
+
+ private:
+  struct Route {
+    std::shared_ptr<FeatureService> service;
+    std::string name;
+  };
+  Route Find(const std::string& model) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = custom_.find(QString::fromStdString(model));
+    return it == custom_.end() ? Route{main_, model} : *it;
+  }
+
+  std::shared_ptr<FeatureService> main_;
+  mutable std::mutex mutex_;
+  QMap<QString, Route> custom_;  // by custom id
+};
+
 RegistryProvider::RegistryProvider(FeatureServiceOptions options)
-    : options_(std::move(options)), service_(std::make_shared<FeatureService>(options_)) {}
+    : options_(std::move(options)), router_(std::make_shared<Router>(options_)) {}
+
+RegistryProvider::~RegistryProvider() = default;
 
 QVector<ui::ModelEntry> RegistryProvider::Models() {
   QVector<ui::ModelEntry> entries;
@@ -28,30 +74,11 @@ QVector<ui::ModelEntry> RegistryProvider::Models() {
     entries.push_back(e);
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Custom& c : custom_) entries.push_back(c.entry);
+  for (const ui::ModelEntry& c : custom_) entries.push_back(c);
   return entries;
 }
 
-FeatureSource RegistryProvider::Features() {
-  return [this](const cv::Mat& rgb, const std::string& id, const ExtractOptions& options, const CancelToken& cancel) {
-    return Get(rgb, id, options, cancel);
-  };
-}
-
-std::shared_ptr<const FeatureMap> RegistryProvider::Get(const cv::Mat& rgb, const std::string& id,
-                                                        const ExtractOptions& options, const CancelToken& cancel) {
-  std::shared_ptr<FeatureService> service = service_;
-  std::string name = id;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = custom_.find(QString::fromStdString(id));
-    if (it != custom_.end()) {
-      service = it->service;
-      name = it->arch;
-    }
-  }
-  return service->Get(rgb, name, options, cancel);
-}
+std::shared_ptr<FeatureProvider> RegistryProvider::Features() { return router_; }
 
 ui::ModelEntry RegistryProvider::AddCustom(const QString& arch, const QString& weights, const QString& adapter) {
   if (!QFileInfo::exists(weights)) throw Error("weights file not found", {weights.toStdString()});
@@ -59,28 +86,27 @@ ui::ModelEntry RegistryProvider::AddCustom(const QString& arch, const QString& w
   FeatureServiceOptions options = options_;
   options.backend.weights_path = weights.toStdString();
   options.backend.adapter_path = adapter.toStdString();
-  auto service = std::make_shared<FeatureService>(options);
+  auto service = std::make_shared<FeatureService>(BuiltinBackends(), options);
   service->Info(arch.toStdString());  // loads the weights now: bad files fail here, with their name
-  Custom custom;
-  custom.arch = arch.toStdString();
-  custom.service = service;
-  custom.entry.id = QStringLiteral("custom:%1:%2%3")
-                        .arg(arch, QFileInfo(weights).fileName(),
-                             adapter.isEmpty() ? QString() : "+" + QFileInfo(adapter).fileName());
-  custom.entry.display_name = QStringLiteral("%1 (%2%3)")
-                                  .arg(arch, QFileInfo(weights).fileName(),
-                                       adapter.isEmpty() ? QString() : ", " + QFileInfo(adapter).fileName());
-  custom.entry.available = true;
-  custom.entry.details = weights + (adapter.isEmpty() ? QString() : "\n" + adapter);
+  ui::ModelEntry entry;
+  entry.id = QStringLiteral("custom:%1:%2%3")
+                 .arg(arch, QFileInfo(weights).fileName(),
+                      adapter.isEmpty() ? QString() : "+" + QFileInfo(adapter).fileName());
+  entry.display_name = QStringLiteral("%1 (%2%3)")
+                           .arg(arch, QFileInfo(weights).fileName(),
+                                adapter.isEmpty() ? QString() : ", " + QFileInfo(adapter).fileName());
+  entry.available = true;
+  entry.details = weights + (adapter.isEmpty() ? QString() : "\n" + adapter);
+  router_->AddCustom(entry.id, arch.toStdString(), service);
   std::lock_guard<std::mutex> lock(mutex_);
-  custom_[custom.entry.id] = custom;
-  return custom.entry;
+  custom_[entry.id] = entry;
+  return entry;
 }
 
 QStringList RegistryProvider::Architectures() {
   QStringList archs;
   for (const BackendDescription& d : ListBackends(options_.backend.model_dirs)) {
-    if (d.kind == "vit" && d.name.find('+') == std::string::npos) archs << QString::fromStdString(d.name);
+    if (d.is_architecture && d.family == "vit") archs << QString::fromStdString(d.name);
   }
   return archs;
 }

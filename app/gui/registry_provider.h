@@ -1,5 +1,5 @@
-// The ui's BackendProvider on top of plugins/registry: the catalog with
-// weights status, cached feature maps through FeatureService, and custom
+// The ui's BackendProvider on top of the built-in backend table: the catalog
+// with weights status, cached feature maps through FeatureService, and custom
 // models from a weights file plus an optional adapter.
 #pragma once
 
@@ -8,8 +8,7 @@
 #include <memory>
 #include <mutex>
 
-#include "plugins/registry/backend_registry.h"
-#include "plugins/registry/feature_service.h"
+#include "core/corr/feature_service.h"
 #include "ui/backend_provider.h"
 
 namespace corrlens::app {
@@ -17,25 +16,22 @@ namespace corrlens::app {
 class RegistryProvider : public ui::BackendProvider {
  public:
   explicit RegistryProvider(FeatureServiceOptions options = {});
+  ~RegistryProvider() override;
 
   QVector<ui::ModelEntry> Models() override;
-  FeatureSource Features() override;
+  // Routes custom model ids to their own FeatureService, the rest to the main one.
+  std::shared_ptr<FeatureProvider> Features() override;
   ui::ModelEntry AddCustom(const QString& arch, const QString& weights, const QString& adapter) override;
+  // Plain ViT architectures (they accept a user's weights file).
   QStringList Architectures() override;
 
  private:
-  struct Custom {
-    ui::ModelEntry entry;
-    std::string arch;
-    std::shared_ptr<FeatureService> service;
-  };
-  std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string& id, const ExtractOptions& options,
-                                        const CancelToken& cancel);
+  class Router;
 
   FeatureServiceOptions options_;
-  std::shared_ptr<FeatureService> service_;
+  std::shared_ptr<Router> router_;
   std::mutex mutex_;
-  QMap<QString, Custom> custom_;
+  QMap<QString, ui::ModelEntry> custom_;  // catalog entries of custom models, by id
 };
 
 }  // namespace corrlens::app

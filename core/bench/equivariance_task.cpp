@@ -1,7 +1,6 @@
 #include "core/bench/equivariance_task.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +8,6 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
-#include <sstream>
 
 #include <torch/torch.h>
 
@@ -104,69 +102,81 @@ void MatchPair(const MeshViews& set, const EquivarianceOptions& options, size_t 
 }
 
 // One model on one mesh: features of every view, then all ordered pairs.
-EquivarianceRow ScoreModel(const MeshViews& set, const EquivarianceModel& model,
-                           const EquivarianceOptions& options, Progress& progress, const CancelToken& cancel) {
+// Fills `errors` with the pixel error of every scored match.
+ReportItem ScoreModel(const MeshViews& set, const std::string& model, FeatureProvider& provider,
+                      const EquivarianceOptions& options, Progress& progress, const CancelToken& cancel,
+                      std::vector<double>* errors_out) {
   const auto start = Clock::now();
   const size_t n = set.views.size();
   std::vector<at::Tensor> sources(n), targets(n);
   for (size_t v = 0; v < n; ++v) {
     cancel.ThrowIfCancelled();
-    const FeatureMap map = model.features(set.views[v], cancel);
-    if (!map.Valid()) throw Error("model returned an invalid feature map", {set.mesh, std::nullopt, model.name});
-    sources[v] = SampleDescriptors(map, set.sources[v]);
-    targets[v] = SampleDescriptors(map, set.candidates[v]);
-    progress.Step(v + 1, 2 * n, fmt::format("{}: features of view {}/{}", model.name, v + 1, n));
+    const std::shared_ptr<const FeatureMap> map = provider.Get(set.views[v].rgb, model, options.extract, cancel);
+    if (!map || !map->Valid()) throw Error("model returned an invalid feature map", {set.mesh, std::nullopt, model});
+    sources[v] = SampleDescriptors(*map, set.sources[v]);
+    targets[v] = SampleDescriptors(*map, set.candidates[v]);
+    progress.Step(v + 1, 2 * n, fmt::format("{}: features of view {}/{}", model, v + 1, n));
   }
-  EquivarianceRow row;
-  row.model = model.name;
-  row.mesh = set.mesh;
+  int pairs = 0;
   std::vector<double> errors;
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
       if (i == j) continue;
       cancel.ThrowIfCancelled();
-      MatchPair(set, options, i, j, sources[i], targets[j], &errors, &row.pairs, cancel);
+      MatchPair(set, options, i, j, sources[i], targets[j], &errors, &pairs, cancel);
     }
-    progress.Step(n + i + 1, 2 * n, fmt::format("{}: matched view {}/{}", model.name, i + 1, n));
+    progress.Step(n + i + 1, 2 * n, fmt::format("{}: matched view {}/{}", model, i + 1, n));
   }
   const render::Intrinsics& k = options.render.intrinsics;
-  ScoreMatches(errors, std::min(k.width, k.height), options.thresholds, &row);
-  row.seconds = Since(start);
-  return row;
+  ReportItem item;
+  item.id = std::filesystem::path(set.mesh).filename().string();
+  item.metrics.Set("pairs", pairs, Unit::kCount);
+  const Metrics scores = ScoreMatches(errors, std::min(k.width, k.height), options.thresholds);
+  item.metrics.values.insert(item.metrics.values.end(), scores.values.begin(), scores.values.end());
+  item.metrics.Set("seconds", Since(start), Unit::kSeconds);
+  item.attributes = {{"mesh", set.mesh}};
+  *errors_out = std::move(errors);
+  return item;
 }
 
-// Averages mesh rows of one model (each mesh weighs the same).
-EquivarianceRow Summarize(const std::string& model, const std::vector<EquivarianceRow>& rows, size_t thresholds) {
-  EquivarianceRow summary;
-  summary.model = model;
-  summary.meshes = 0;
-  summary.pcdp.assign(thresholds, 0.0);
-  for (const EquivarianceRow& row : rows) {
-    if (row.model != model || row.matches == 0) continue;
-    ++summary.meshes;
-    summary.pairs += row.pairs;
-    summary.matches += row.matches;
-    summary.ape += row.ape;
-    summary.seconds += row.seconds;
-    for (size_t t = 0; t < thresholds; ++t) summary.pcdp[t] += row.pcdp[t];
+// The PCDP curve of one mesh item, from its errors.
+Curve PcdpCurve(const std::vector<double>& errors_px, double side, double max_threshold) {
+  std::vector<double> relative;
+  for (double e : errors_px) relative.push_back(e / side);
+  return ScoreErrors(relative, {}, "pcdp", "", max_threshold).curve;
+}
+
+// Averages the mesh items of one model (each scored mesh weighs the same);
+// counts and seconds add up.
+Metrics Summarize(const std::vector<ReportItem>& items) {
+  Metrics summary;
+  int meshes = 0;
+  for (const ReportItem& item : items) {
+    if (item.metrics.Get("matches") == 0) continue;
+    ++meshes;
+    for (const Metric& m : item.metrics.values)
+      summary.Set(m.name, (summary.Has(m.name) ? summary.Get(m.name) : 0.0) + m.value, m.unit);
   }
-  if (summary.meshes > 0) {
-    summary.ape /= summary.meshes;
-    for (double& value : summary.pcdp) value /= summary.meshes;
+  for (Metric& m : summary.values) {
+    if (m.unit != Unit::kCount && m.unit != Unit::kSeconds && meshes > 0) m.value /= meshes;
   }
+  summary.Set("meshes", meshes, Unit::kCount);
   return summary;
 }
 
-std::string ThresholdKey(double t) { return fmt::format("{:g}", t); }
-
-nlohmann::json RowJson(const EquivarianceRow& row, const std::vector<double>& thresholds) {
-  nlohmann::json pcdp = nlohmann::json::object();
-  for (size_t t = 0; t < thresholds.size() && t < row.pcdp.size(); ++t) pcdp[ThresholdKey(thresholds[t])] = row.pcdp[t];
-  nlohmann::json out = {{"model", row.model}, {"pairs", row.pairs}, {"matches", row.matches},
-                        {"ape", row.ape},     {"pcdp", pcdp},       {"seconds", row.seconds}};
-  if (row.mesh.empty()) out["meshes"] = row.meshes;
-  else out["mesh"] = row.mesh;
-  return out;
+// The pointwise mean of curves sampled at the same thresholds.
+Curve MeanCurve(const std::vector<Curve>& curves, const std::string& name) {
+  Curve mean;
+  mean.name = name;
+  if (curves.empty()) return mean;
+  mean.x = curves[0].x;
+  mean.x_unit = "fraction of the shorter side";
+  mean.y.assign(mean.x.size(), 0.0);
+  for (const Curve& c : curves) {
+    for (size_t i = 0; i < mean.y.size() && i < c.y.size(); ++i) mean.y[i] += c.y[i] / curves.size();
+    mean.auc += c.auc / curves.size();
+  }
+  return mean;
 }
 
 }  // namespace
@@ -179,91 +189,61 @@ bool EquivarianceOptions::Check() const {
   return ok;
 }
 
-FeatureSource BackendSource(FeatureBackend& backend, const ExtractOptions& extract) {
-  return [&backend, extract](const render::RenderedView& view, const CancelToken& cancel) {
-    return backend.Extract(view.rgb, extract, cancel);
-  };
-}
-
-void ScoreMatches(const std::vector<double>& errors_px, double side, const std::vector<double>& thresholds,
-                  EquivarianceRow* row) {
-  row->matches = static_cast<int64_t>(errors_px.size());
-  row->pcdp.assign(thresholds.size(), 0.0);
-  row->ape = 0.0;
-  if (errors_px.empty()) return;
-  row->ape = 100.0 * std::accumulate(errors_px.begin(), errors_px.end(), 0.0) / errors_px.size() / side;
-  for (size_t t = 0; t < thresholds.size(); ++t) {
-    const double limit = thresholds[t] * side;
+Metrics ScoreMatches(const std::vector<double>& errors_px, double side, const std::vector<double>& thresholds) {
+  Metrics metrics;
+  metrics.Set("matches", static_cast<double>(errors_px.size()), Unit::kCount);
+  const double n = errors_px.empty() ? 1.0 : static_cast<double>(errors_px.size());
+  metrics.Set("ape", std::accumulate(errors_px.begin(), errors_px.end(), 0.0) / n / side);
+  for (double t : thresholds) {
+    const double limit = t * side;
     const auto within = std::count_if(errors_px.begin(), errors_px.end(), [limit](double e) { return e < limit; });
-    row->pcdp[t] = 100.0 * within / errors_px.size();
+    metrics.Set(fmt::format("pcdp@{:g}", t), within / n);
   }
+  return metrics;
 }
 
-EquivarianceReport RunEquivarianceTask(const EquivarianceOptions& options,
-                                       const std::vector<EquivarianceModel>& models, Progress& progress,
-                                       const CancelToken& cancel) {
+Report RunEquivarianceTask(const EquivarianceOptions& options, FeatureProvider& provider, Progress& progress,
+                           const CancelToken& cancel) {
   if (!options.Check()) {
     throw Error("invalid equivariance options", {}, "need meshes, >= 2 views, points > 0, thresholds in (0, 1]");
   }
-  if (models.empty()) throw Error("no model to evaluate", {"", std::nullopt, "--model"});
-  EquivarianceReport report;
-  report.views = options.view_set.count;
-  report.points_per_view = options.points_per_view;
-  report.width = options.render.intrinsics.width;
-  report.height = options.render.intrinsics.height;
-  report.thresholds = options.thresholds;
+  if (options.models.empty()) throw Error("no model to evaluate", {"", std::nullopt, "model"});
+  for (const std::string& model : options.models) provider.Info(model);  // unknown names fail before rendering
+  Report report;
+  report.task = "equivariance";
+  report.protocol = fmt::format("{} views, up to {} points per view, {}x{} px, candidate stride {}",
+                                options.view_set.count, options.points_per_view, options.render.intrinsics.width,
+                                options.render.intrinsics.height, options.candidate_stride);
+  for (const std::string& mesh : options.meshes) report.dataset += (report.dataset.empty() ? "" : ", ") + mesh;
+  for (const std::string& model : options.models) report.rows.push_back(ReportRow{model, "", {}, {}, {}, 0.0});
   auto renderer = render::Renderer::Create(options.render);
   const double per_mesh = 1.0 / options.meshes.size();
+  const double max_threshold = *std::max_element(options.thresholds.begin(), options.thresholds.end());
+  const double side = std::min(options.render.intrinsics.width, options.render.intrinsics.height);
   for (size_t m = 0; m < options.meshes.size(); ++m) {
     Progress mesh_progress = progress.Sub(m * per_mesh, (m + 1) * per_mesh);
     mesh_progress.Report(0.0, "rendering " + std::filesystem::path(options.meshes[m]).filename().string());
-    const auto render_start = Clock::now();
     const MeshViews set = RenderMesh(options.meshes[m], options, *renderer, m, cancel);
-    report.render_seconds += Since(render_start);
-    const double per_model = 0.9 / models.size();
-    for (size_t i = 0; i < models.size(); ++i) {
+    const double per_model = 0.9 / options.models.size();
+    for (size_t i = 0; i < options.models.size(); ++i) {
       Progress model_progress = mesh_progress.Sub(0.1 + i * per_model, 0.1 + (i + 1) * per_model);
-      report.rows.push_back(ScoreModel(set, models[i], options, model_progress, cancel));
+      std::vector<double> errors;
+      ReportItem item = ScoreModel(set, options.models[i], provider, options, model_progress, cancel, &errors);
+      report.rows[i].curves.push_back(PcdpCurve(errors, side, max_threshold));
+      report.rows[i].curves.back().name = "pcdp " + item.id;
+      report.rows[i].items.push_back(std::move(item));
     }
   }
-  for (const EquivarianceModel& model : models) {
-    report.summary.push_back(Summarize(model.name, report.rows, options.thresholds.size()));
+  for (ReportRow& row : report.rows) {
+    row.metrics = Summarize(row.items);
+    row.seconds = row.metrics.Has("seconds") ? row.metrics.Get("seconds") : 0.0;
+    row.metrics.values.erase(std::remove_if(row.metrics.values.begin(), row.metrics.values.end(),
+                                            [](const Metric& m) { return m.name == "seconds"; }),
+                             row.metrics.values.end());
+    row.curves.insert(row.curves.begin(), MeanCurve(row.curves, "pcdp"));
   }
   progress.Report(1.0, "done");
   return report;
-}
-
-std::string EquivarianceReport::ToJson() const {
-  nlohmann::json out = {{"task", "equivariance"},
-                        {"views", views},
-                        {"points_per_view", points_per_view},
-                        {"image_size", {width, height}},
-                        {"thresholds", thresholds},
-                        {"render_seconds", render_seconds},
-                        {"ape_unit", "% of the shorter image side"},
-                        {"pcdp_unit", "% of matches with error < threshold * shorter side"}};
-  out["rows"] = nlohmann::json::array();
-  for (const EquivarianceRow& row : rows) out["rows"].push_back(RowJson(row, thresholds));
-  out["summary"] = nlohmann::json::array();
-  for (const EquivarianceRow& row : summary) out["summary"].push_back(RowJson(row, thresholds));
-  return out.dump(2);
-}
-
-std::string EquivarianceReport::ToText() const {
-  std::ostringstream out;
-  out << fmt::format("3D equivariance: {} views per mesh, up to {} points per view, {}x{} px\n", views,
-                     points_per_view, width, height);
-  std::string header = fmt::format("{:<28} {:<24} {:>7} {:>9} {:>7}", "model", "mesh", "pairs", "matches", "APE%");
-  for (double t : thresholds) header += fmt::format(" {:>9}", "PCDP@" + ThresholdKey(t));
-  out << header << fmt::format(" {:>8}\n", "seconds");
-  auto line = [&](const EquivarianceRow& row, const std::string& mesh) {
-    std::string text = fmt::format("{:<28} {:<24} {:>7} {:>9} {:>7.2f}", row.model, mesh, row.pairs, row.matches, row.ape);
-    for (double value : row.pcdp) text += fmt::format(" {:>9.2f}", value);
-    out << text << fmt::format(" {:>8.1f}\n", row.seconds);
-  };
-  for (const EquivarianceRow& row : rows) line(row, std::filesystem::path(row.mesh).filename().string());
-  for (const EquivarianceRow& row : summary) line(row, fmt::format("mean of {} meshes", row.meshes));
-  return out.str();
 }
 
 }  // namespace corrlens::bench

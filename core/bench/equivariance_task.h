@@ -3,8 +3,8 @@
 // correspondence of every foreground pixel in every other view; a backbone
 // is scored by where the nearest-neighbour feature match of sampled pixels
 // lands, over all ordered view pairs:
-//   APE     average pixel error, in % of the shorter image side;
-//   PCDP@t  share (%) of matches with error < t * shorter side.
+//   APE     average pixel error, as a fraction of the shorter image side;
+//   PCDP@t  share of matches with error < t * shorter side.
 // Only points visible in the target view count; the nearest neighbour is
 // searched among the target view's foreground pixels.
 #pragma once
@@ -12,12 +12,11 @@
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "core/feature/feature_backend.h"
-#include "core/feature/feature_map.h"
+#include "core/bench/report.h"
+#include "core/feature/feature_provider.h"
 #include "core/render/correspondence.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
@@ -27,6 +26,7 @@ namespace corrlens::bench {
 
 // Options of the probe; the defaults are the documented protocol.
 struct EquivarianceOptions {
+  std::vector<std::string> models;  // model names for the FeatureProvider
   std::vector<std::string> meshes;  // model files (any Assimp format)
   // Views per mesh: count (42), Fibonacci sphere by default, camera margin.
   render::ViewSetOptions view_set;
@@ -38,62 +38,23 @@ struct EquivarianceOptions {
   int candidate_stride = 1;
   uint64_t seed = 0;                // point sampling
   std::vector<double> thresholds = {0.05, 0.1, 0.2};  // fractions of the shorter side
-  ExtractOptions extract;           // passed to FeatureBackend::Extract
+  ExtractOptions extract;           // passed to the FeatureProvider
 
   bool Check() const;
 };
 
-// Gives the feature map of one rendered view. Real backends look at
-// view.rgb only; tests may use the geometry (an oracle).
-using FeatureSource = std::function<FeatureMap(const render::RenderedView& view, const CancelToken& cancel)>;
+// Runs the probe for every model on every mesh (meshes are rendered once;
+// models get each view's RGB through `provider`). Report rows: per model the
+// mean over meshes (each mesh weighs the same) of "ape" (mean error as a
+// fraction of the shorter image side) and "pcdp@<t>" (share of matches with
+// error < t * shorter side), plus "pairs" and "matches"; one item per mesh;
+// the PCDP curve over [0, max threshold]. Throws corrlens::Error (bad mesh,
+// no display, provider failure) or Cancelled.
+Report RunEquivarianceTask(const EquivarianceOptions& options, FeatureProvider& provider, Progress& progress,
+                           const CancelToken& cancel);
 
-// A named feature source.
-struct EquivarianceModel {
-  std::string name;
-  FeatureSource features;
-};
-
-// Wraps a backend: Extract(view.rgb, extract, cancel). The backend must
-// outlive the returned source.
-FeatureSource BackendSource(FeatureBackend& backend, const ExtractOptions& extract);
-
-// Scores of one model (on one mesh, or summarised over meshes).
-struct EquivarianceRow {
-  std::string model;
-  std::string mesh;          // "" in summaries
-  int meshes = 1;            // meshes averaged (summaries)
-  int pairs = 0;             // ordered view pairs with at least one visible point
-  int64_t matches = 0;       // scored source points
-  double ape = 0.0;          // % of the shorter image side
-  std::vector<double> pcdp;  // % per threshold
-  double seconds = 0.0;      // feature extraction + matching
-};
-
-// The probe's result: one row per (model, mesh) and per model a summary
-// that averages the mesh rows (each mesh weighs the same).
-struct EquivarianceReport {
-  int views = 0;
-  int points_per_view = 0;
-  int width = 0;
-  int height = 0;
-  std::vector<double> thresholds;
-  std::vector<EquivarianceRow> rows;
-  std::vector<EquivarianceRow> summary;
-  double render_seconds = 0.0;
-
-  std::string ToJson() const;
-  std::string ToText() const;
-};
-
-// Runs the probe for every model on every mesh (meshes are rendered once).
-// Throws corrlens::Error (bad mesh, no display, backend failure) or Cancelled.
-EquivarianceReport RunEquivarianceTask(const EquivarianceOptions& options,
-                                       const std::vector<EquivarianceModel>& models, Progress& progress,
-                                       const CancelToken& cancel);
-
-// Fills row->matches, ape and pcdp from match errors in pixels, for an image
-// whose shorter side is `side` pixels.
-void ScoreMatches(const std::vector<double>& errors_px, double side, const std::vector<double>& thresholds,
-                  EquivarianceRow* row);
+// Scores match errors in pixels for an image whose shorter side is `side`
+// pixels: "matches", "ape" and "pcdp@<t>" (fractions).
+Metrics ScoreMatches(const std::vector<double>& errors_px, double side, const std::vector<double>& thresholds);
 
 }  // namespace corrlens::bench

@@ -8,8 +8,9 @@
 
 namespace corrlens {
 
-PairComparison::PairComparison(FeatureSource source, PairComparisonOptions options)
-    : source_(std::move(source)), options_(std::move(options)) {
+PairComparison::PairComparison(std::shared_ptr<FeatureProvider> provider, PairComparisonOptions options)
+    : provider_(std::move(provider)), options_(std::move(options)) {
+  if (!provider_) throw Error("pair comparison needs a feature provider");
   if (!options_.Check()) throw Error("invalid pair comparison options");
 }
 
@@ -35,7 +36,7 @@ void PairComparison::Prepare(const std::string& model, Progress& progress, const
   Maps maps;
   for (int side = 0; side < 2; ++side) {
     progress.Report(side * 0.5, model + (side == 0 ? ": source features" : ": target features"));
-    maps.map[side] = source_(images[side], model, options_.extract, cancel);
+    maps.map[side] = provider_->Get(images[side], model, options_.extract, cancel);
     if (!maps.map[side] || !maps.map[side]->Valid()) throw Error("no valid feature map", {"", std::nullopt, model});
   }
   {
@@ -60,6 +61,10 @@ PairComparison::Maps PairComparison::Get(const std::string& model) const {
   return it->second;
 }
 
+std::shared_ptr<const FeatureMap> PairComparison::Features(const std::string& model, Side side) const {
+  return Get(model).map[static_cast<int>(side)];
+}
+
 std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
                                                  const std::vector<cv::Point2d>& points) const {
   const Maps maps = Get(model);
@@ -81,7 +86,8 @@ std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
         MatchPoints(*maps.map[0], missing, *maps.map[1], options_.match, maps.target_tokens);
     std::lock_guard<std::mutex> lock(maps.memo->mutex);
     for (size_t i = 0; i < matches.size(); ++i)
-      maps.memo->matches[{missing[i].x, missing[i].y}] = {missing[i], matches[i].match, matches[i].score};
+      maps.memo->matches[{missing[i].x, missing[i].y}] = {missing[i], matches[i].match, matches[i].score,
+                                                            matches[i].refined_score, matches[i].peak};
   }
   std::lock_guard<std::mutex> lock(maps.memo->mutex);
   std::vector<ComparedMatch> result;
@@ -97,17 +103,36 @@ Heatmap PairComparison::SimilarityHeatmap(const std::string& model, const cv::Po
 std::vector<MatchPair> PairComparison::MutualMatches(const std::string& model,
                                                      const CancelToken& cancel) const {
   const Maps maps = Get(model);
-  c10::InferenceMode guard;
-  return corrlens::MutualMatches(*maps.map[0], *maps.map[1], options_.mutual, cancel);
+  {
+    std::lock_guard<std::mutex> lock(maps.memo->mutex);
+    if (maps.memo->mutual) return *maps.memo->mutual;
+  }
+  std::vector<MatchPair> pairs;
+  {
+    c10::InferenceMode guard;
+    pairs = corrlens::MutualMatches(*maps.map[0], *maps.map[1], options_.mutual, cancel);
+  }
+  std::lock_guard<std::mutex> lock(maps.memo->mutex);
+  maps.memo->mutual = pairs;
+  return pairs;
 }
 
 std::array<cv::Mat, 2> PairComparison::PcaImages(const std::string& model) const {
   const Maps maps = Get(model);
-  c10::InferenceMode guard;
-  PcaOptions options;
-  options.image_size = true;
-  std::vector<cv::Mat> images = corrlens::PcaImages({maps.map[0].get(), maps.map[1].get()}, options);
-  return {images[0], images[1]};
+  {
+    std::lock_guard<std::mutex> lock(maps.memo->mutex);
+    if (maps.memo->pca) return *maps.memo->pca;
+  }
+  std::vector<cv::Mat> images;
+  {
+    c10::InferenceMode guard;
+    PcaOptions options;
+    options.image_size = true;
+    images = corrlens::PcaImages({maps.map[0].get(), maps.map[1].get()}, options);
+  }
+  std::lock_guard<std::mutex> lock(maps.memo->mutex);
+  if (!maps.memo->pca) maps.memo->pca = std::array<cv::Mat, 2>{images[0], images[1]};
+  return *maps.memo->pca;
 }
 
 }  // namespace corrlens

@@ -1,14 +1,16 @@
 // The comparison behind the Pair workspace and `corrlens-cli match`: one
-// source and one target image, several backends; per backend the two feature
-// maps (through a cached FeatureSource), point matches, similarity heatmaps,
-// mutual nearest neighbours and PCA colours. No Qt; thread-safe.
+// source and one target image, several models; per model the two feature
+// maps (through a FeatureProvider, which caches them), point matches,
+// similarity heatmaps, mutual nearest neighbours and PCA colours. Matches,
+// mutual matches and PCA images are memoised per image pair, so repeated
+// requests (clicks, toggles) cost nothing. No Qt; thread-safe.
 #pragma once
 
 #include <array>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,14 +19,11 @@
 #include "core/corr/heatmap.h"
 #include "core/corr/matching.h"
 #include "core/corr/mutual_nn.h"
-#include "core/feature/feature_backend.h"
+#include "core/feature/feature_provider.h"
 
 namespace corrlens {
 
-// Gives the (cached) feature map of an RGB image for a model name; in the
-// app this is plugins/registry's FeatureService::Get.
-using FeatureSource = std::function<std::shared_ptr<const FeatureMap>(
-    const cv::Mat& rgb, const std::string& model, const ExtractOptions& options, const CancelToken& cancel)>;
+enum class Side { kSource = 0, kTarget = 1 };
 
 struct PairComparisonOptions {
   ExtractOptions extract;        // feature extraction (reference defaults)
@@ -38,24 +37,29 @@ struct PairComparisonOptions {
 // A point's match in the target for one model.
 struct ComparedMatch {
   cv::Point2d source;
-  cv::Point2d target;
-  float score = 0.f;
+  cv::Point2d target;        // refined match (or the peak without refinement)
+  float score = 0.f;         // cosine similarity at the peak token
+  float refined_score = 0.f; // cosine similarity at the refined position
+  cv::Point2d peak;          // argmax token centre in target pixels
 };
 
 class PairComparison {
  public:
-  PairComparison(FeatureSource source, PairComparisonOptions options = {});
+  // `provider` gives (cached) feature maps by model name.
+  explicit PairComparison(std::shared_ptr<FeatureProvider> provider, PairComparisonOptions options = {});
   ~PairComparison();
 
   // Sets the images (CV_8UC3 RGB); drops the feature maps of earlier images.
   void SetImages(const cv::Mat& source_rgb, const cv::Mat& target_rgb);
-  const cv::Mat& Image(int side) const { return images_[side]; }
+  const cv::Mat& Image(Side side) const { return images_[static_cast<int>(side)]; }
   const PairComparisonOptions& Options() const { return options_; }
 
   // Computes (or fetches from the cache) both maps of `model`, reporting
-  // progress. Throws what the source throws (Error, Cancelled).
+  // progress. Throws what the provider throws (Error, Cancelled).
   void Prepare(const std::string& model, Progress& progress, const CancelToken& cancel);
   bool IsPrepared(const std::string& model) const;
+  // The prepared feature map of `model` on `side`; throws Error when not prepared.
+  std::shared_ptr<const FeatureMap> Features(const std::string& model, Side side) const;
 
   // Matches of source `points` (image pixels) in the target. Throws Error if
   // the backend was not prepared or a point lies outside the source image.
@@ -64,9 +68,11 @@ class PairComparison {
   // Colour-mapped cosine similarity of source `point` over the whole target
   // image (image size), with the score range it maps.
   Heatmap SimilarityHeatmap(const std::string& model, const cv::Point2d& point) const;
-  // Mutual nearest-neighbour token pairs (subsampled per options.mutual).
+  // Mutual nearest-neighbour token pairs (subsampled per options.mutual);
+  // computed once per image pair.
   std::vector<MatchPair> MutualMatches(const std::string& model, const CancelToken& cancel) const;
-  // PCA false colour of source and target from one shared basis (image size).
+  // PCA false colour of source and target from one shared basis (image
+  // size); computed once per image pair (the same cv::Mat data each call).
   std::array<cv::Mat, 2> PcaImages(const std::string& model) const;
 
  private:
@@ -75,6 +81,8 @@ class PairComparison {
   struct MatchMemo {
     std::mutex mutex;
     std::map<std::pair<double, double>, ComparedMatch> matches;
+    std::optional<std::vector<MatchPair>> mutual;
+    std::optional<std::array<cv::Mat, 2>> pca;
   };
   struct Maps {
     std::shared_ptr<const FeatureMap> map[2];
@@ -83,7 +91,7 @@ class PairComparison {
   };
   Maps Get(const std::string& model) const;
 
-  FeatureSource source_;
+  std::shared_ptr<FeatureProvider> provider_;
   PairComparisonOptions options_;
   cv::Mat images_[2];
   mutable std::mutex mutex_;

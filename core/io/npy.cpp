@@ -3,11 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
 
 #include "core/io/byte_source.h"
 #include "core/io/numpy_dtype.h"
+#include "core/io/view_limits.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 
@@ -186,32 +191,135 @@ TensorFile ReadNpy(const ByteSource& source, const ReadOptions& options) {
   return file;
 }
 
-std::vector<uint8_t> EncodeNpy(const TensorData& tensor) {
-  const std::string descr = NumpyDescr(tensor.dtype);
+namespace {
+
+// Magic, version, header length and the header dict of a C-order .npy.
+std::vector<uint8_t> NpyPrefix(DType dtype, const std::vector<int64_t>& dims) {
+  const std::string descr = NumpyDescr(dtype);
   std::string shape = "(";
-  for (size_t i = 0; i < tensor.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(tensor.shape[i]);
-  shape += tensor.shape.size() == 1 ? ",)" : ")";
+  for (size_t i = 0; i < dims.size(); ++i) shape += (i ? ", " : "") + std::to_string(dims[i]);
+  shape += dims.size() == 1 ? ",)" : ")";
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   const bool v2 = header.size() + 1 + 10 > 65535;
   const size_t prefix = v2 ? 12 : 10;
   header.append((64 - (prefix + header.size() + 1) % 64) % 64, ' ');
   header += '\n';
-  const std::vector<uint8_t> data = tensor.ContiguousBytes();
   std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(v2 ? 2 : 1), 0};
   for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
   out.insert(out.end(), header.begin(), header.end());
+  return out;
+}
+
+// Calls `sink` with the elements of the view in row-major order, in pieces
+// of about kChunk bytes (whole elements), without copying the whole view.
+constexpr size_t kChunk = size_t{1} << 20;
+
+template <typename Sink>
+void StreamElements(const TensorData& tensor, Sink&& sink) {
+  const size_t elem = DTypeSize(tensor.dtype);
+  const int64_t numel = tensor.NumElements();
+  if (numel == 0) return;
+  const uint8_t* base = tensor.storage->data();
+  if (tensor.IsContiguous()) {
+    const uint8_t* p = base + static_cast<size_t>(tensor.storage_offset) * elem;
+    for (uint64_t left = static_cast<uint64_t>(numel) * elem; left > 0;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(left, kChunk / elem * elem));
+      sink(p, n);
+      p += n;
+      left -= n;
+    }
+    return;
+  }
+  const std::vector<int64_t> st = tensor.EffectiveStrides();
+  const std::vector<int64_t>& shape = tensor.shape;
+  const size_t dims = shape.size();
+  const int64_t inner = shape[dims - 1], inner_stride = st[dims - 1];
+  std::vector<int64_t> index(dims, 0);
+  std::vector<uint8_t> buffer(kChunk / elem * elem);
+  size_t fill = 0;
+  for (int64_t row = 0; row < numel / inner; ++row) {
+    int64_t offset = tensor.storage_offset;
+    for (size_t d = 0; d + 1 < dims; ++d) offset += index[d] * st[d];
+    for (int64_t k = 0; k < inner; ++k) {
+      if (fill == buffer.size()) {
+        sink(buffer.data(), fill);
+        fill = 0;
+      }
+      std::memcpy(buffer.data() + fill, base + static_cast<size_t>(offset + k * inner_stride) * elem, elem);
+      fill += elem;
+    }
+    for (size_t d = dims - 1; d-- > 0;) {  // odometer over all but the last dim
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  if (fill) sink(buffer.data(), fill);
+}
+
+}  // namespace
+
+std::vector<uint8_t> EncodeNpy(const TensorData& tensor) {
+  std::vector<uint8_t> out = NpyPrefix(tensor.dtype, tensor.shape);
+  const std::vector<uint8_t> data = tensor.ContiguousBytes();
   out.insert(out.end(), data.begin(), data.end());
   return out;
 }
 
-void WriteNpy(const std::string& path, const TensorData& tensor) {
-  std::vector<uint8_t> bytes;
+void WriteNpyAs(const std::string& path, const TensorData& tensor, DType dtype) {
+  namespace stdfs = std::filesystem;
+  std::vector<uint8_t> prefix;
   try {
-    bytes = EncodeNpy(tensor);
+    tensor.Validate();
+    CheckMaterialisable(tensor, DTypeSize(dtype));
+    prefix = NpyPrefix(dtype, tensor.shape);
   } catch (const Error& e) {
     throw e.WithFile(path);
   }
-  fs::WriteFileAtomic(path, bytes.data(), bytes.size());
+  std::error_code ec;
+  const stdfs::path target(path);
+  if (target.has_parent_path()) stdfs::create_directories(target.parent_path(), ec);
+  const std::string tmp = path + ".tmp" + std::to_string(std::random_device()());
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error(std::string("cannot write: ") + std::strerror(errno), {tmp}, "folder missing or read-only");
+  auto fail = [&](const std::string& message, const std::string& cause) {
+    out.close();
+    stdfs::remove(tmp, ec);
+    throw Error(message, {path}, cause);
+  };
+  auto write = [&](const uint8_t* p, size_t n) {
+    out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+    if (!out) fail("write failed", "disk full?");
+  };
+  try {
+    write(prefix.data(), prefix.size());
+    if (dtype == tensor.dtype) {
+      StreamElements(tensor, write);
+    } else {
+      const size_t elem = DTypeSize(tensor.dtype);
+      StreamElements(tensor, [&](const uint8_t* p, size_t n) {
+        const TensorData piece =
+            TensorData::FromBytes(tensor.dtype, {static_cast<int64_t>(n / elem)}, std::vector<uint8_t>(p, p + n));
+        const TensorData converted = piece.ConvertTo(dtype);
+        write(converted.storage->data(), converted.storage->size());
+      });
+    }
+    out.flush();
+    if (!out) fail("write failed", "disk full?");
+  } catch (const Error& e) {
+    if (out.is_open()) {
+      out.close();
+      stdfs::remove(tmp, ec);
+    }
+    throw e.WithFile(path);
+  }
+  out.close();
+  stdfs::rename(tmp, target, ec);
+  if (ec) {
+    stdfs::remove(tmp, ec);
+    throw Error("cannot rename temporary file into place: " + ec.message(), {path});
+  }
 }
+
+void WriteNpy(const std::string& path, const TensorData& tensor) { WriteNpyAs(path, tensor, tensor.dtype); }
 
 }  // namespace corrlens::io

@@ -39,4 +39,12 @@ bool IsNpz(const ZipReader& zip);
 // The bytes of a .npy file holding `tensor` (C order).
 std::vector<uint8_t> EncodeNpy(const TensorData& tensor);
 
+// Writes `tensor` to `path` as a C-order .npy of `dtype` (converted like
+// TensorData::ConvertTo), atomically. The view is streamed in 1 MiB pieces,
+// so no contiguous copy is made; a view that repeats stored elements (stride
+// 0) is refused before anything is written when the file would exceed
+// kMaxExpandedBytes (core/io/view_limits.h). WriteNpy is WriteNpyAs with the
+// tensor's own dtype.
+void WriteNpyAs(const std::string& path, const TensorData& tensor, DType dtype);
+
 }  // namespace corrlens::io

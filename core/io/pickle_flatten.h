@@ -23,11 +23,16 @@ using StorageResolver = std::function<Storage(const Value& storage, const std::s
 struct FlattenOptions {
   // Deepest nesting of containers followed (deeper input is refused).
   size_t max_depth = 200;
-  // Most tree nodes visited; shared references are visited once per
-  // reference, so this bounds crafted "billion laughs" structures.
+  // Most values visited (metadata, copies of small shared values, tensor
+  // paths inside shared values); bounds the time a crafted file can take.
   uint64_t max_nodes = 20'000'000;
+  // Memory budget for everything Flatten builds (JSON nodes, strings, tensor
+  // paths and views), estimated in bytes. `already_used` counts what the
+  // parse took from the same budget (Arena::Used()).
+  uint64_t max_bytes = uint64_t{1} << 30;
+  uint64_t already_used = 0;
 
-  bool Check() const { return max_depth > 0 && max_nodes > 0; }
+  bool Check() const { return max_depth > 0 && max_nodes > 0 && max_bytes > 0; }
 };
 
 struct FlattenResult {
@@ -35,7 +40,14 @@ struct FlattenResult {
   nlohmann::json metadata;           // tensors appear as {"__tensor__": path, "dtype", "shape"}
 };
 
-// Walks `root`. Cycles are cut ({"__cycle__": true}); nothing is executed.
+// Walks `root`; nothing is executed. Cycles are cut ({"__cycle__": true}).
+// A value reached through several references (pickle memo) is written out
+// in full at its first path; later references to it are copied when small
+// (at most a kilobyte of JSON) and otherwise become
+// {"__shared__": "<first path>"}, so metadata grows with the pickle, not with
+// the number of paths. Tensors are listed at every path that reaches them
+// (tied weights keep both names), each one charged to the budget.
+// Throws Error when the depth, visit or memory limits are exceeded.
 FlattenResult Flatten(const Value& root, const StorageResolver& resolver, const FlattenOptions& options = {});
 
 }  // namespace corrlens::io::pickle

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/io/numpy_dtype.h"
+#include "core/io/utf8.h"
 #include "core/util/error.h"
 
 namespace corrlens::io::pickle {
@@ -99,7 +100,10 @@ std::vector<int64_t> IntTuple(const Value* value, const std::string& what) {
 
 Value* NewObjectValue(GlobalsContext& ctx, const std::string& name, const Value* args, Value* kwargs) {
   Value* object = ctx.arena.New(Kind::kObject);
-  object->text = name;
+  // Capped: calling an opaque object again ("x(...)(...)") would otherwise
+  // grow the name by a few bytes per REDUCE, quadratically in total.
+  object->text = name.size() > 512 ? ValidUtf8(name, 512) : name;
+  ctx.arena.Charge(object->text.size());
   if (args) {
     ctx.arena.Charge(args->items.size() * sizeof(Value*));
     object->items = args->items;
@@ -136,6 +140,8 @@ Value* RebuildParameter(GlobalsContext& ctx, const Value* args) {
   const Value* data = Arg(args, 0, "_rebuild_parameter");
   if (data->kind != Kind::kTensor) return NewObjectValue(ctx, "torch.nn.Parameter", args, nullptr);
   Value* param = ctx.arena.New(Kind::kTensor);
+  // A copy of the view: its sizes and strides count against the budget again.
+  ctx.arena.Charge((data->tensor->data.shape.size() + data->tensor->data.strides.size()) * 8 + sizeof(TensorInfo));
   param->tensor = std::make_unique<TensorInfo>(*data->tensor);
   param->tensor->parameter = true;
   if (args->items.size() > 1 && args->items[1]->kind == Kind::kBool) param->tensor->requires_grad = args->items[1]->boolean;
@@ -190,7 +196,7 @@ Value* Latin1(GlobalsContext& ctx, const std::string& text) {
 
 Value* NumpyDTypeValue(GlobalsContext& ctx, const std::string& descr) {
   Value* dtype = ctx.arena.New(Kind::kDType);
-  dtype->text = descr.substr(0, 64);
+  dtype->text = ValidUtf8(descr, 64);
   dtype->integer = '=';
   return dtype;
 }
@@ -306,6 +312,7 @@ Value* CallBuiltin(GlobalsContext& ctx, const Entry& entry, const std::string& n
     case Builtin::kFrozenSet: return MakeSet(ctx, args, true);
     case Builtin::kSlice: {
       Value* slice = ctx.arena.New(Kind::kSlice);
+      ctx.arena.Charge(args->items.size() * sizeof(Value*));
       slice->items = args->items;
       return slice;
     }
@@ -362,7 +369,8 @@ std::string QualifiedName(const std::string& module, const std::string& name) {
 bool IsAllowlisted(const std::string& qualified) { return Allowlist().count(qualified) > 0; }
 
 Value* LoadGlobal(GlobalsContext& ctx, const std::string& module, const std::string& name) {
-  const std::string qualified = SanitizeUtf8(QualifiedName(module, name)).substr(0, 512);
+  // Valid UTF-8, cut on a character boundary: the name is stored and printed.
+  const std::string qualified = ValidUtf8(QualifiedName(module, name), 512);
   auto it = Allowlist().find(qualified);
   if (it == Allowlist().end()) {
     auto& seen = ctx.opaque_globals;

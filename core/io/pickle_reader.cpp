@@ -45,7 +45,15 @@ class Machine {
     throw Error(message, {options_.file, op_offset_, options_.key}, cause);
   }
   size_t Floor() const { return marks_.empty() ? 0 : marks_.back(); }
-  void Push(Value* v) { stack_.push_back(v); }
+  void Push(Value* v) {
+    // Pushing a value that already exists (memo GET, DUP) allocates nothing
+    // in the arena, but the stack itself grows: charge each new high-water slot.
+    if (stack_.size() >= stack_high_) {
+      arena_->Charge(2 * sizeof(Value*));
+      ++stack_high_;
+    }
+    stack_.push_back(v);
+  }
   Value* Pop() {
     if (stack_.size() <= Floor()) Fail("pickle stack underflow");
     Value* v = stack_.back();
@@ -106,6 +114,7 @@ class Machine {
   GlobalsContext ctx_;
   std::vector<Value*> stack_;
   std::vector<size_t> marks_;
+  size_t stack_high_ = 0;  // stack slots charged so far
   std::unordered_map<uint64_t, Value*> memo_;
   uint64_t op_offset_ = 0;
   bool done_ = false;
@@ -211,7 +220,10 @@ bool Machine::StepString(uint8_t op) {
     default: return false;
   }
   const uint8_t* bytes = cursor_.Take(n, "string");  // checks n against the bytes left
-  Push(arena_->NewString(std::string(reinterpret_cast<const char*>(bytes), n), kind));
+  arena_->Charge(n);  // before the copy is made
+  Value* value = New(kind);
+  value->text.assign(reinterpret_cast<const char*>(bytes), n);
+  Push(value);
   return true;
 }
 

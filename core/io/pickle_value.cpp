@@ -1,16 +1,25 @@
 #include "core/io/pickle_value.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
+#include "core/io/utf8.h"
 #include "core/util/error.h"
 
 namespace corrlens::io::pickle {
 namespace {
 
+// Longest signature built for a dict key; larger keys (crafted tuples that
+// nest shared references) are kept without de-duplication.
+constexpr size_t kMaxSignature = size_t{1} << 20;
+
 // Identity of a hashable key as Python's dict would see it (1 == 1.0 == True).
+// False for unhashable keys and for keys whose signature would exceed
+// kMaxSignature (the size is checked before every append, so a key made of
+// shared references cannot make this expand without bound).
 bool KeySignature(const Value& key, std::string* out, int depth = 0) {
-  if (depth > 32) return false;
+  if (depth > 32 || out->size() > kMaxSignature) return false;
   switch (key.kind) {
     case Kind::kNone: *out += "N"; return true;
     case Kind::kBool: *out += "I" + std::to_string(key.boolean ? 1 : 0); return true;
@@ -24,10 +33,15 @@ bool KeySignature(const Value& key, std::string* out, int depth = 0) {
         *out += "F" + std::to_string(bits);
       }
       return true;
-    case Kind::kBigInt: *out += "L" + key.text + ";"; return true;
-    case Kind::kString: *out += "S" + std::to_string(key.text.size()) + ":" + key.text; return true;
-    case Kind::kBytes: *out += "B" + std::to_string(key.text.size()) + ":" + key.text; return true;
-    case Kind::kGlobal: *out += "G" + key.text + ";"; return true;
+    case Kind::kBigInt:
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kGlobal:
+      if (key.text.size() > kMaxSignature - out->size()) return false;
+      *out += key.kind == Kind::kBigInt ? "L" : key.kind == Kind::kString ? "S" : key.kind == Kind::kBytes ? "B" : "G";
+      *out += std::to_string(key.text.size()) + ":";
+      *out += key.text;
+      return true;
     case Kind::kTuple:
       *out += "T(";
       for (const Value* item : key.items) {
@@ -42,6 +56,45 @@ bool KeySignature(const Value& key, std::string* out, int depth = 0) {
       *out += "P" + std::to_string(key.id);  // identity hash, like object.__hash__
       return true;
     default: return false;  // unhashable in Python (list, dict, set)
+  }
+}
+
+// Appends the display text of `key` to `out`, stopping once `out` holds
+// `limit` bytes (every call appends at least one byte or returns, so shared
+// references inside tuple keys cannot make this expand).
+void AppendKeyText(const Value& key, int depth, size_t limit, std::string& out) {
+  if (out.size() >= limit) return;
+  if (depth > 8) {
+    out += "(...)";
+    return;
+  }
+  switch (key.kind) {
+    case Kind::kString: out += ValidUtf8(key.text, limit - out.size()); return;
+    case Kind::kInt: out += std::to_string(key.integer); return;
+    case Kind::kBigInt:
+    case Kind::kGlobal: out += ValidUtf8(key.text, limit - out.size()); return;
+    case Kind::kBool: out += key.boolean ? "True" : "False"; return;
+    case Kind::kNone: out += "None"; return;
+    case Kind::kFloat: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.17g", key.real);
+      out += buf;
+      return;
+    }
+    case Kind::kBytes:
+      out += "b'";
+      out += ValidUtf8(key.text, limit > out.size() ? limit - out.size() : 0);
+      out += "'";
+      return;
+    case Kind::kTuple:
+      out += "(";
+      for (size_t i = 0; i < key.items.size() && i < 16 && out.size() < limit; ++i) {
+        if (i) out += ", ";
+        AppendKeyText(*key.items[i], depth + 1, limit, out);
+      }
+      out += key.items.size() == 1 ? ",)" : ")";
+      return;
+    default: out += std::string("<") + KindName(key.kind) + ">"; return;
   }
 }
 
@@ -144,54 +197,15 @@ Value* DictGet(const Value& dict, const std::string& key) {
 std::string KeyText(const Value& key) { return KeyText(key, 0); }
 
 std::string KeyText(const Value& key, int depth) {
-  if (depth > 8) return "(...)";
-  switch (key.kind) {
-    case Kind::kString: return SanitizeUtf8(key.text);
-    case Kind::kInt: return std::to_string(key.integer);
-    case Kind::kBigInt: return key.text;
-    case Kind::kBool: return key.boolean ? "True" : "False";
-    case Kind::kNone: return "None";
-    case Kind::kFloat: {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.17g", key.real);
-      return buf;
-    }
-    case Kind::kBytes: return "b'" + SanitizeUtf8(key.text) + "'";
-    case Kind::kGlobal: return key.text;
-    case Kind::kTuple: {
-      std::string text = "(";
-      for (size_t i = 0; i < key.items.size() && i < 16; ++i) text += (i ? ", " : "") + KeyText(*key.items[i], depth + 1);
-      return text + (key.items.size() == 1 ? ",)" : ")");
-    }
-    default: return std::string("<") + KindName(key.kind) + ">";
-  }
-}
-
-std::string SanitizeUtf8(const std::string& text) {
   std::string out;
-  out.reserve(text.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = len > 0 && i + len <= n;
-    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xc0) == 0x80;
-    if (ok && len > 1) {
-      uint32_t cp = c & (0xff >> (len + 1));
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (p[i + k] & 0x3f);
-      const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= min[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-    }
-    if (ok) {
-      out.append(text, i, len);
-      i += len;
-    } else {
-      out += "\xef\xbf\xbd";
-      ++i;
-    }
+  AppendKeyText(key, depth, kMaxKeyText + 1, out);  // one byte more tells that it was cut
+  if (out.size() > kMaxKeyText) {
+    out.resize(Utf8Boundary(out, kMaxKeyText));
+    out += "...";
   }
   return out;
 }
+
+std::string SanitizeUtf8(const std::string& text) { return ValidUtf8(text); }
 
 }  // namespace corrlens::io::pickle

@@ -120,8 +120,13 @@ void DictSet(Arena& arena, Value* dict, Value* key, Value* value);
 // dict[key] for a string key, or nullptr.
 Value* DictGet(const Value& dict, const std::string& key);
 
-// Text used for a dict key in a dotted path: strings as is, ints in decimal,
-// tuples as "(a, b)", others as "<kind>".
+// Longest key text in a dotted path; longer keys are cut on a character
+// boundary and end with "...".
+constexpr size_t kMaxKeyText = 1024;
+
+// Text used for a dict key in a dotted path: strings as is (valid UTF-8),
+// ints in decimal, tuples as "(a, b)" (16 items at most), others as "<kind>";
+// at most kMaxKeyText bytes plus "...".
 std::string KeyText(const Value& key);
 // Same, for a key nested `depth` tuples deep (deeper than 8 shows "(...)").
 std::string KeyText(const Value& key, int depth);

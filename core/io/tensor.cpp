@@ -1,9 +1,11 @@
 #include "core/io/tensor.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
+#include "core/io/view_limits.h"
 #include "core/util/error.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -65,7 +67,32 @@ void DoubleToElement(DType dtype, double value, uint8_t* p) {
   }
 }
 
+std::string Bytes(uint64_t n) {
+  char buf[32];
+  if (n < 1024) return std::to_string(n) + " B";
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(n);
+  int u = -1;
+  while (v >= 1024 && u < 5) v /= 1024, ++u;
+  std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
+  return buf;
+}
+
 }  // namespace
+
+void CheckMaterialisable(const TensorData& tensor, size_t out_size) {
+  const uint64_t numel = static_cast<uint64_t>(tensor.NumElements());
+  const uint64_t stored = tensor.storage ? tensor.storage->size() / DTypeSize(tensor.dtype) : 0;
+  if (numel <= stored) return;
+  uint64_t bytes = 0;
+  if (__builtin_mul_overflow(numel, static_cast<uint64_t>(out_size), &bytes) || bytes > kMaxExpandedBytes)
+    throw Error("tensor view " + ShapeString(tensor.shape) + " repeats its " + std::to_string(stored) +
+                    " stored elements to " + std::to_string(numel) + "; a copy would take " +
+                    (bytes ? Bytes(bytes) : std::string("more than 16 EiB")) + ", above the " +
+                    Bytes(kMaxExpandedBytes) + " allowed for expanded views",
+                {}, "a stride-0 (expand) or overlapping view; export a slice of it, or expand it after loading");
+}
+
 
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
@@ -249,6 +276,7 @@ void TensorData::Validate() const {
 
 std::vector<uint8_t> TensorData::ContiguousBytes() const {
   Validate();
+  CheckMaterialisable(*this, DTypeSize(dtype));
   const size_t elem = DTypeSize(dtype);
   const int64_t numel = NumElements();
   std::vector<uint8_t> out(static_cast<size_t>(numel) * elem);
@@ -297,6 +325,8 @@ TensorData TensorData::FromBytes(DType dtype, std::vector<int64_t> shape, std::v
 }
 
 std::vector<double> TensorData::ToDoubles() const {
+  Validate();
+  CheckMaterialisable(*this, sizeof(double));
   const std::vector<uint8_t> bytes = ContiguousBytes();
   const size_t elem = DTypeSize(dtype);
   std::vector<double> out(bytes.size() / elem);
@@ -306,6 +336,8 @@ std::vector<double> TensorData::ToDoubles() const {
 
 TensorData TensorData::ConvertTo(DType target) const {
   if (target == dtype) return Contiguous();
+  Validate();
+  CheckMaterialisable(*this, DTypeSize(target));
   const std::vector<uint8_t> bytes = ContiguousBytes();
   const size_t from = DTypeSize(dtype), to = DTypeSize(target);
   const size_t count = bytes.size() / from;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "core/io/byte_source.h"
@@ -81,8 +82,18 @@ const TensorData* TensorFile::Find(const std::string& path) const {
 
 std::vector<std::string> TensorFile::Suggest(const std::string& path, size_t limit) const {
   std::vector<std::pair<size_t, std::string>> scored;
+  // Edit distances cost |a| * |b| each; a file with millions of tensors gets
+  // them for its first ones only, then cheap substring and suffix matches.
+  uint64_t cells_left = uint64_t{1} << 27;
+  const std::string query = path.substr(0, 256);
   for (const NamedTensor& t : tensors) {
-    size_t score = EditDistance(path.substr(0, 256), t.path.substr(0, 256));
+    const std::string candidate = t.path.substr(0, 256);
+    const uint64_t cells = static_cast<uint64_t>(query.size() + 1) * (candidate.size() + 1);
+    size_t score = SIZE_MAX;
+    if (cells <= cells_left) {
+      cells_left -= cells;
+      score = EditDistance(query, candidate);
+    }
     if (!path.empty() && t.path.find(path) != std::string::npos) score = std::min<size_t>(score, 1);
     const size_t dot = t.path.rfind('.');
     if (dot != std::string::npos && t.path.compare(dot + 1, std::string::npos, path) == 0) score = 0;

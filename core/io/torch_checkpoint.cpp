@@ -7,6 +7,7 @@
 #include "core/io/numpy_dtype.h"
 #include "core/io/pickle_flatten.h"
 #include "core/io/pickle_reader.h"
+#include "core/io/utf8.h"
 #include "core/io/zip_reader.h"
 #include "core/util/error.h"
 
@@ -43,11 +44,11 @@ StorageId ParseStorageId(const Value* pid, size_t min_items) {
     throw Error("persistent id is not a storage tuple", {}, kBadCheckpoint);
   const Value* tag = pid->items[0];
   if ((tag->kind != Kind::kString && tag->kind != Kind::kBytes) || tag->text != "storage")
-    throw Error("persistent id of kind '" + pickle::SanitizeUtf8(tag->text).substr(0, 40) + "' is not a storage", {},
+    throw Error("persistent id of kind '" + ValidUtf8(tag->text, 40) + "' is not a storage", {},
                 "unsupported content (only tensors can be loaded safely)");
   const Value* type = pid->items[1];
   if ((type->kind != Kind::kGlobal && type->kind != Kind::kDType) || !type->dtype_known)
-    throw Error("unknown storage type '" + pickle::SanitizeUtf8(type->text).substr(0, 80) + "'", {},
+    throw Error("unknown storage type '" + ValidUtf8(type->text, 80) + "'", {},
                 "unsupported dtype or unsafe content");
   StorageId id{type->dtype, pid->items[2]->AsString("storage key"), pid->items[3]->AsString("storage location"),
                pid->items[4]->AsInt("storage size")};
@@ -78,6 +79,9 @@ TensorFile Finish(TensorFormat format, const std::string& source, const pickle::
                   const pickle::StorageResolver& resolver, const ReadOptions& options) {
   pickle::FlattenOptions flatten;
   flatten.max_depth = options.max_depth;
+  // One budget for the parse and for what Flatten builds from it.
+  flatten.max_bytes = options.max_pickle_bytes;
+  flatten.already_used = parsed.arena ? parsed.arena->Used() : 0;
   pickle::FlattenResult flat;
   try {
     flat = pickle::Flatten(*parsed.root, resolver, flatten);
@@ -126,7 +130,7 @@ TensorFile ReadTorchZip(const ZipReader& zip, const ReadOptions& options) {
     const std::vector<uint8_t> text = order->size <= 16 ? zip.Read(*order) : std::vector<uint8_t>();
     const std::string value(text.begin(), text.end());
     if (value != "little" && value != "big")
-      throw Error("byteorder record is '" + value.substr(0, 16) + "'", {file, order->data_offset, order->name}, kBadCheckpoint);
+      throw Error("byteorder record is '" + ValidUtf8(value, 16) + "'", {file, order->data_offset, order->name}, kBadCheckpoint);
     big_endian = value == "big";
   }
   const std::vector<uint8_t> bytes = zip.Read(pkl);
@@ -136,10 +140,10 @@ TensorFile ReadTorchZip(const ZipReader& zip, const ReadOptions& options) {
     const StorageId id = ParseStorageId(pid, 5);
     const ZipEntry* record = zip.Find(prefix + "data/" + id.key);
     if (!record)
-      throw Error("storage record 'data/" + pickle::SanitizeUtf8(id.key).substr(0, 64) + "' is missing",
+      throw Error("storage record 'data/" + ValidUtf8(id.key, 64) + "' is missing",
                   {"", std::nullopt, id.key}, "truncated or incomplete checkpoint");
     if (StorageBytes(id) != record->size)
-      throw Error("storage '" + id.key + "' announces " + std::to_string(StorageBytes(id)) + " bytes but its record holds " +
+      throw Error("storage '" + ValidUtf8(id.key, 64) + "' announces " + std::to_string(StorageBytes(id)) + " bytes but its record holds " +
                       std::to_string(record->size),
                   {"", std::nullopt, record->name}, kBadCheckpoint);
     return NewStorage(arena, id, serial++);

@@ -200,6 +200,29 @@ void ZipReader::CheckInflatedSize(const ZipEntry& entry) const {
                 {source_->Name(), entry.data_offset, entry.name}, "crafted archive (zip bomb) or corrupted file");
 }
 
+uint64_t ZipReader::InflateSome(const ZipEntry& entry, uint8_t* dst, uint64_t limit, bool* ended) const {
+  const std::vector<uint8_t> packed = source_->ReadVector(entry.data_offset, entry.compressed_size);
+  uint8_t dummy = 0;
+  z_stream stream{};
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) throw Error("zlib init failed", {source_->Name()});
+  stream.next_in = packed.empty() ? &dummy : const_cast<Bytef*>(packed.data());
+  stream.next_out = dst ? dst : &dummy;
+  uint64_t in_left = packed.size(), out_left = limit;
+  int status = Z_OK;
+  while (status == Z_OK && out_left > 0) {  // stops with Z_STREAM_END, an error, Z_BUF_ERROR or a full buffer
+    const uInt in_chunk = static_cast<uInt>(std::min<uint64_t>(in_left, 1u << 30));
+    const uInt out_chunk = static_cast<uInt>(std::min<uint64_t>(out_left, 1u << 30));
+    stream.avail_in = in_chunk;
+    stream.avail_out = out_chunk;
+    status = inflate(&stream, Z_NO_FLUSH);
+    in_left -= in_chunk - stream.avail_in;
+    out_left -= out_chunk - stream.avail_out;
+  }
+  inflateEnd(&stream);
+  *ended = status == Z_STREAM_END;
+  return limit - out_left;
+}
+
 void ZipReader::Inflate(const ZipEntry& entry, uint8_t* dst) const {
   CheckInflatedSize(entry);
   const std::vector<uint8_t> packed = source_->ReadVector(entry.data_offset, entry.compressed_size);
@@ -223,6 +246,20 @@ void ZipReader::Inflate(const ZipEntry& entry, uint8_t* dst) const {
   if (status != Z_STREAM_END || out_left != 0)
     throw Error("deflated zip entry does not inflate to its announced " + std::to_string(entry.size) + " bytes",
                 {source_->Name(), entry.data_offset, entry.name}, kTruncated);
+}
+
+std::vector<uint8_t> ZipReader::ReadPrefix(const ZipEntry& entry, uint64_t max_bytes) const {
+  const uint64_t n = std::min(entry.size, max_bytes);
+  if (entry.method == 0) return source_->ReadVector(entry.data_offset, n);
+  CheckInflatedSize(entry);
+  std::vector<uint8_t> out(n);
+  bool ended = false;
+  const uint64_t got = InflateSome(entry, out.data(), n, &ended);
+  if (got != n)
+    throw Error("deflated zip entry ends after " + std::to_string(got) + " of its announced " + std::to_string(entry.size) +
+                    " bytes",
+                {source_->Name(), entry.data_offset, entry.name}, kTruncated);
+  return out;
 }
 
 void ZipReader::ReadInto(const ZipEntry& entry, uint8_t* dst) const {

@@ -49,6 +49,9 @@ class ZipReader {
   std::vector<uint8_t> Read(const ZipEntry& entry) const;
   // Copies the content of a stored entry into `dst` (entry.size bytes), CRC-checked.
   void ReadInto(const ZipEntry& entry, uint8_t* dst) const;
+  // The first min(entry.size, max_bytes) bytes of `entry` (inflated only as
+  // far as needed; not CRC-checked, the rest of the entry is never read).
+  std::vector<uint8_t> ReadPrefix(const ZipEntry& entry, uint64_t max_bytes) const;
   const ByteSource& Source() const { return *source_; }
 
  private:
@@ -60,6 +63,9 @@ class ZipReader {
   void CheckLayout(uint64_t directory_offset) const;
   void CheckInflatedSize(const ZipEntry& entry) const;
   void Inflate(const ZipEntry& entry, uint8_t* dst) const;
+  // Inflates up to `limit` bytes into `dst`; returns how many were produced
+  // and whether the deflate stream ended.
+  uint64_t InflateSome(const ZipEntry& entry, uint8_t* dst, uint64_t limit, bool* ended) const;
 
   std::shared_ptr<const ByteSource> source_;
   ZipReadOptions options_;

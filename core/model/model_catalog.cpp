@@ -202,7 +202,7 @@ ResolvedModel RequireModel(const std::string& name, const DiscoveryOptions& opti
   if (!entry) {
     std::string known;
     for (const CatalogEntry& e : CatalogEntries()) known += (known.empty() ? "" : ", ") + e.name;
-    throw Error("unknown model '" + name + "'", {"", std::nullopt, "--model"}, "known: " + known);
+    throw Error("unknown model '" + name + "'", {"", std::nullopt, "model"}, "known: " + known);
   }
   return RequireModel(*entry, options);
 }
@@ -217,7 +217,7 @@ ResolvedModel RequireModel(const CatalogEntry& entry, const DiscoveryOptions& op
                                    ? options.torch_hub_dir
                                    : "a $CORRLENS_MODELS folder as " + first.LocalName();
     throw Error(std::string(what) + " weights of " + entry.name + " not found (looked in " + where + ")",
-                {"", std::nullopt, "--model"},
+                {"", std::nullopt, "model"},
                 "download " + first.url + " into " + folder + ", or pass --weights/--adapter");
   };
   if (!entry.backbone.empty() && resolved.backbone.path.empty()) missing(resolved.backbone, entry.backbone, "backbone");

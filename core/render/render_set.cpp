@@ -41,7 +41,7 @@ bool IsOurFile(const std::string& name) {
 void PrepareOutput(const std::string& dir, bool force) {
   std::error_code ec;
   if (stdfs::exists(dir, ec)) {
-    if (!stdfs::is_directory(dir, ec)) throw Error("output path exists and is not a folder", {dir, std::nullopt, "--out"});
+    if (!stdfs::is_directory(dir, ec)) throw Error("output path exists and is not a folder", {dir, std::nullopt, "output folder"});
     std::vector<stdfs::path> ours;
     bool non_empty = false;
     for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
@@ -49,14 +49,14 @@ void PrepareOutput(const std::string& dir, bool force) {
       if (entry.is_regular_file() && IsOurFile(entry.path().filename().string())) ours.push_back(entry.path());
     }
     if (non_empty && !force) {
-      throw Error("output folder is not empty", {dir, std::nullopt, "--out"},
+      throw Error("output folder is not empty", {dir, std::nullopt, "output folder"},
                   "choose an empty folder or pass --force to replace earlier renders");
     }
     for (const stdfs::path& path : ours) stdfs::remove(path, ec);
     return;
   }
   stdfs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create output folder: " + ec.message(), {dir, std::nullopt, "--out"});
+  if (ec) throw Error("cannot create output folder: " + ec.message(), {dir, std::nullopt, "output folder"});
 }
 
 nlohmann::json MatrixJson(const double* values, int rows, int cols) {

@@ -31,7 +31,7 @@ class VitBackend : public FeatureBackend {
 
 std::unique_ptr<FeatureBackend> CreateVitBackend(const VitBackendOptions& options) {
   if (!options.Check())
-    throw Error("ViT backend needs a model name, or an architecture and a weights file", {"", std::nullopt, "--model"});
+    throw Error("ViT backend needs a model name, or an architecture and a weights file", {"", std::nullopt, "model"});
   model::DiscoveryOptions discovery = model::DiscoveryOptions::FromEnvironment();
   discovery.extra_dirs = options.model_dirs;
   const model::CatalogEntry* entry = options.name.empty() ? nullptr : model::FindCatalogEntry(options.name);

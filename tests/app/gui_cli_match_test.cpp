@@ -12,6 +12,7 @@
 #include "ui/job_runner.h"
 #include "ui/image_view.h"
 #include "ui/pair_controller.h"
+#include "ui/pair_document.h"
 #include "ui/pair_row.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_model.h"
@@ -34,8 +35,7 @@ class GuiCliMatchTest : public QObject {
     workspace.show();
     QVERIFY(QTest::qWaitForWindowExposed(&workspace));
     QString error;
-    QVERIFY(session.LoadImage(0, kData + "/graf1.png", &error));
-    QVERIFY(session.LoadImage(1, kData + "/graf3.png", &error));
+    QVERIFY(workspace.Document()->LoadPair(kData + "/graf1.png", kData + "/graf3.png", &error));
     session.SetModels({"dense_sift"});
     auto* controller = workspace.Controller();
     QVERIFY(QTest::qWaitFor([&] { return controller->IsIdle(); }, 60000));

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <QTemporaryDir>
+#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include "app/gui/registry_provider.h"
@@ -38,6 +39,8 @@ class RegistryProviderTest : public QObject {
     QVERIFY(sift);
     QVERIFY(vit);
     QVERIFY(provider.Architectures().contains("dinov2_vits14"));
+    QVERIFY(!provider.Architectures().contains("dense_sift"));
+    for (const QString& arch : provider.Architectures()) QVERIFY2(!arch.contains('+'), qPrintable(arch));
   }
 
   void customModelFromAWeightsFile() {
@@ -53,7 +56,7 @@ class RegistryProviderTest : public QObject {
     corrlens::ExtractOptions extract;
     extract.resolution = 112;  // 14 x 10 tokens: quick on a CPU
     const cv::Mat rgb(96, 128, CV_8UC3, cv::Scalar(90, 120, 200));
-    const auto map = provider.Features()(rgb, entry.id.toStdString(), extract, corrlens::CancelToken());
+    const auto map = provider.Features()->Get(rgb, entry.id.toStdString(), extract, corrlens::CancelToken());
     QVERIFY(map && map->Valid());
     QCOMPARE(map->Channels(), int64_t{384});
     QCOMPARE(map->geometry.grid_width, 14);

@@ -5,17 +5,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <map>
+
 #include "core/bench/equivariance_task.h"
+#include "core/corr/feature_service.h"
+#include "core/render/mesh.h"
 #include "core/util/error.h"
-#include "plugins/classical/dense_sift.h"
+#include "plugins/classical/classical_plugin.h"
+#include "tests/common/function_provider.h"
+#include "tests/common/sample_data.h"
 
 using namespace corrlens;
 using namespace corrlens::bench;
 
 namespace {
 
-const std::string kSpider = "/usr/share/assimp/models/OBJ/spider.obj";
-const std::string kDuck = "/usr/share/assimp/models/Collada/duck.dae";
+const std::string kSpider = test::AssimpModel("OBJ/spider.obj");
+const std::string kDuck = test::AssimpModel("Collada/duck.dae");
 
 // Features = (x, y, z, 0.5) of the object point seen at each pixel: after L2
 // normalisation still one-to-one with the 3D point, so the nearest neighbour
@@ -52,11 +59,49 @@ FeatureMap NoiseFeatures(const render::RenderedView& view, const CancelToken&) {
 
 EquivarianceOptions SmallOptions() {
   EquivarianceOptions options;
+  options.models = {"oracle"};
   options.meshes = {kSpider};
   options.view_set.count = 4;
   options.points_per_view = 150;
   return options;
 }
+
+std::string Bytes(const cv::Mat& rgb) {
+  return std::string(reinterpret_cast<const char*>(rgb.data), rgb.total() * rgb.elemSize());
+}
+
+// "oracle" and "noise" features for the views the task will render: the
+// provider sees only RGB, so the test renders the same views first (the
+// renderer is deterministic) and looks each image up by its bytes.
+class OracleProvider : public FeatureProvider {
+ public:
+  explicit OracleProvider(const EquivarianceOptions& options) {
+    auto renderer = render::Renderer::Create(options.render);
+    for (const std::string& path : options.meshes) {
+      const render::Mesh mesh = render::LoadMesh(path);
+      renderer->SetMesh(mesh);
+      for (const render::Pose& pose : render::SampleViews(options.view_set, options.render.intrinsics, mesh.radius)) {
+        render::RenderedView view = renderer->Render(pose);
+        views_[Bytes(view.rgb)] = view;
+      }
+    }
+  }
+  std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string& model, const ExtractOptions&,
+                                        const CancelToken& cancel) override {
+    cancel.ThrowIfCancelled();
+    const auto view = views_.find(Bytes(rgb));
+    if (view == views_.end()) throw Error("the test did not render this view");
+    return std::make_shared<FeatureMap>(model == "noise" ? NoiseFeatures(view->second, cancel)
+                                                         : OracleFeatures(view->second, cancel));
+  }
+  BackendInfo Info(const std::string& model) override {
+    if (model != "oracle" && model != "noise") throw Error("unknown model '" + model + "'", {"", std::nullopt, "model"});
+    return {model, model, 4, "", "cpu"};
+  }
+
+ private:
+  std::map<std::string, render::RenderedView> views_;
+};
 
 }  // namespace
 
@@ -64,80 +109,100 @@ class EquivarianceTaskTest : public QObject {
   Q_OBJECT
  private slots:
   void ScoresErrors() {
-    EquivarianceRow row;
-    ScoreMatches({0, 10, 30, 60, 200}, 512, {0.05, 0.1, 0.2}, &row);
-    QCOMPARE(row.matches, int64_t(5));
-    QVERIFY(std::abs(row.ape - 100.0 * 60.0 / 512.0) < 1e-9);
-    QCOMPARE(row.pcdp, (std::vector<double>{40.0, 60.0, 80.0}));
-    ScoreMatches({}, 512, {0.1}, &row);
-    QCOMPARE(row.matches, int64_t(0));
+    const Metrics m = ScoreMatches({0, 10, 30, 60, 200}, 512, {0.05, 0.1, 0.2});
+    QCOMPARE(m.Get("matches"), 5.0);
+    QVERIFY(std::abs(m.Get("ape") - 60.0 / 512.0) < 1e-12);  // a fraction of the shorter side
+    QCOMPARE(m.Get("pcdp@0.05"), 0.4);
+    QCOMPARE(m.Get("pcdp@0.1"), 0.6);
+    QCOMPARE(m.Get("pcdp@0.2"), 0.8);
+    QCOMPARE(ScoreMatches({}, 512, {0.1}).Get("matches"), 0.0);
   }
 
   void OracleIsPerfectNoiseIsNot() {
+    CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj");
     torch::manual_seed(0);
     EquivarianceOptions options = SmallOptions();
     options.meshes = {kSpider, kDuck};
+    options.models = {"oracle", "noise"};
+    OracleProvider provider(options);
     Progress progress;
-    const EquivarianceReport report =
-        RunEquivarianceTask(options, {{"oracle", OracleFeatures}, {"noise", NoiseFeatures}}, progress, CancelToken());
-    QCOMPARE(int(report.rows.size()), 4);  // 2 meshes x 2 models
-    QCOMPARE(int(report.summary.size()), 2);
+    const Report report = RunEquivarianceTask(options, provider, progress, CancelToken());
+    QCOMPARE(report.task, std::string("equivariance"));
+    QCOMPARE(int(report.rows.size()), 2);
     QCOMPARE(progress.Fraction(), 1.0);
-    for (const EquivarianceRow& row : report.rows) {
-      qInfo("%s on %s: %d pairs, %lld matches, APE %.3f%%, PCDP %.1f/%.1f/%.1f", row.model.c_str(),
-            row.mesh.c_str(), row.pairs, static_cast<long long>(row.matches), row.ape, row.pcdp[0], row.pcdp[1],
-            row.pcdp[2]);
-      QVERIFY(row.matches > 100);
-      QVERIFY(row.pcdp[0] <= row.pcdp[1] && row.pcdp[1] <= row.pcdp[2]);
-      if (row.model == "oracle") {
-        // Token centres sit half a pixel off the pixel centres, so at the
-        // spider's 1-2 px legs sampling blends neighbouring surfaces: a few
-        // outliers remain, the bulk is exact.
-        QVERIFY2(row.ape < 0.6 && row.pcdp[0] > 97.0, qPrintable(QString::number(row.ape)));
-      } else {
-        QVERIFY2(row.ape > 8.0 && row.pcdp[0] < 50.0, qPrintable(QString::number(row.ape)));
+    for (const ReportRow& row : report.rows) {
+      QCOMPARE(int(row.items.size()), 2);  // one per mesh
+      QCOMPARE(row.metrics.Get("meshes"), 2.0);
+      for (const ReportItem& item : row.items) {
+        const Metrics& m = item.metrics;
+        qInfo("%s on %s: %.0f pairs, %.0f matches, APE %.4f, PCDP %.3f/%.3f/%.3f", row.model.c_str(), item.id.c_str(),
+              m.Get("pairs"), m.Get("matches"), m.Get("ape"), m.Get("pcdp@0.05"), m.Get("pcdp@0.1"), m.Get("pcdp@0.2"));
+        QVERIFY(m.Get("matches") > 100);
+        QVERIFY(m.Get("pcdp@0.05") <= m.Get("pcdp@0.1") && m.Get("pcdp@0.1") <= m.Get("pcdp@0.2"));
+        if (row.model == "oracle") {
+          // Token centres sit half a pixel off the pixel centres, so at the
+          // spider's 1-2 px legs sampling blends neighbouring surfaces: a few
+          // outliers remain, the bulk is exact.
+          QVERIFY2(m.Get("ape") < 0.006 && m.Get("pcdp@0.05") > 0.97, qPrintable(QString::number(m.Get("ape"))));
+        } else {
+          QVERIFY2(m.Get("ape") > 0.08 && m.Get("pcdp@0.05") < 0.5, qPrintable(QString::number(m.Get("ape"))));
+        }
       }
+      // The row is the mean of its meshes.
+      const double mean = 0.5 * (row.items[0].metrics.Get("ape") + row.items[1].metrics.Get("ape"));
+      QVERIFY(std::abs(row.metrics.Get("ape") - mean) < 1e-12);
+      QCOMPARE(row.metrics.Get("matches"), row.items[0].metrics.Get("matches") + row.items[1].metrics.Get("matches"));
+      QCOMPARE(row.curves.front().name, std::string("pcdp"));
+      QCOMPARE(row.curves.front().x.back(), 0.2);
     }
-    QCOMPARE(report.summary[0].meshes, 2);
     const auto json = nlohmann::json::parse(report.ToJson());
-    QCOMPARE(json["rows"].size(), size_t(4));
-    QVERIFY(json["summary"][0]["pcdp"].contains("0.05"));
-    QVERIFY(QString::fromStdString(report.ToText()).contains("mean of 2 meshes"));
+    QCOMPARE(json["rows"].size(), size_t(2));
+    QVERIFY(json["rows"][0]["metrics"].contains("pcdp@0.05"));
+    QCOMPARE(json["units"]["ape"].get<std::string>(), std::string("fraction"));
   }
 
-  void DenseSiftThroughTheBackendInterface() {
-    auto sift = DenseSiftBackend::Create();
+  void DenseSiftThroughTheFeatureService() {
+    CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj");
+    BackendRegistry registry;
+    RegisterClassicalBackends(registry);
+    FeatureService service(registry, {});
     EquivarianceOptions options = SmallOptions();
+    options.models = {"dense_sift"};
     Progress progress;
-    const EquivarianceReport report =
-        RunEquivarianceTask(options, {{"dense_sift", BackendSource(*sift, options.extract)}}, progress, CancelToken());
+    const Report report = RunEquivarianceTask(options, service, progress, CancelToken());
     QCOMPARE(int(report.rows.size()), 1);
-    const EquivarianceRow& row = report.rows[0];
-    qInfo("dense_sift on spider, 4 views: %d pairs, %lld matches, APE %.2f%%, PCDP %.1f/%.1f/%.1f in %.1f s",
-          row.pairs, static_cast<long long>(row.matches), row.ape, row.pcdp[0], row.pcdp[1], row.pcdp[2],
-          row.seconds);
-    QCOMPARE(row.pairs, 12);
-    QVERIFY(row.ape > 0.0 && row.ape < 60.0);
+    const Metrics& m = report.rows[0].metrics;
+    qInfo("dense_sift on spider, 4 views: %.0f pairs, %.0f matches, APE %.4f, PCDP %.3f/%.3f/%.3f in %.1f s",
+          m.Get("pairs"), m.Get("matches"), m.Get("ape"), m.Get("pcdp@0.05"), m.Get("pcdp@0.1"), m.Get("pcdp@0.2"),
+          report.rows[0].seconds);
+    QCOMPARE(m.Get("pairs"), 12.0);
+    QVERIFY(m.Get("ape") > 0.0 && m.Get("ape") < 0.6);
   }
 
   void Errors() {
+    CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj");
     Progress progress;
+    OracleProvider provider(SmallOptions());
     EquivarianceOptions none = SmallOptions();
     none.meshes.clear();
-    QVERIFY_THROWS_EXCEPTION(Error, RunEquivarianceTask(none, {{"oracle", OracleFeatures}}, progress, CancelToken()));
-    QVERIFY_THROWS_EXCEPTION(Error, RunEquivarianceTask(SmallOptions(), {}, progress, CancelToken()));
+    QVERIFY_THROWS_EXCEPTION(Error, RunEquivarianceTask(none, provider, progress, CancelToken()));
+    EquivarianceOptions no_model = SmallOptions();
+    no_model.models.clear();
+    QVERIFY_THROWS_EXCEPTION(Error, RunEquivarianceTask(no_model, provider, progress, CancelToken()));
+    EquivarianceOptions unknown = SmallOptions();
+    unknown.models = {"nope"};
+    QVERIFY_THROWS_EXCEPTION(Error, RunEquivarianceTask(unknown, provider, progress, CancelToken()));
     EquivarianceOptions missing = SmallOptions();
     missing.meshes = {"/nonexistent/mesh.obj"};
     try {
-      RunEquivarianceTask(missing, {{"oracle", OracleFeatures}}, progress, CancelToken());
+      RunEquivarianceTask(missing, provider, progress, CancelToken());
       QFAIL("expected an error");
     } catch (const Error& e) {
       QVERIFY(QString(e.what()).contains("/nonexistent/mesh.obj"));
     }
     CancelToken cancel;
     cancel.Cancel();
-    QVERIFY_THROWS_EXCEPTION(Cancelled,
-                             RunEquivarianceTask(SmallOptions(), {{"oracle", OracleFeatures}}, progress, cancel));
+    QVERIFY_THROWS_EXCEPTION(Cancelled, RunEquivarianceTask(SmallOptions(), provider, progress, cancel));
   }
 };
 

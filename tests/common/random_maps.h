@@ -1,5 +1,5 @@
 // Random feature maps on an 8-px token grid for tests that need a
-// FeatureSource without a real backend (header-only; needs LibTorch).
+// FeatureProvider without a real backend (header-only; needs LibTorch).
 #pragma once
 
 #include <torch/torch.h>

@@ -8,6 +8,7 @@
 #include "core/corr/matching.h"
 #include "core/corr/similarity.h"
 #include "core/util/error.h"
+#include "tests/common/function_provider.h"
 #include "tests/common/random_maps.h"
 
 using namespace corrlens;
@@ -18,13 +19,14 @@ namespace {
 // both sides makes every point match its own token.
 struct Source {
   std::atomic<int> calls{0};
-  FeatureSource Get() {
-    return [this](const cv::Mat& rgb, const std::string& model, const ExtractOptions&, const CancelToken& cancel) {
-      cancel.ThrowIfCancelled();
-      ++calls;
-      if (model == "broken") throw Error("weights not found", {"/models/broken.pth"}, "not downloaded");
-      return test::RandomGridMap(rgb.cols, rgb.rows, 32, rgb.cols * 131 + rgb.rows, model);
-    };
+  std::shared_ptr<FeatureProvider> Get() {
+    return test::MakeProvider(
+        [this](const cv::Mat& rgb, const std::string& model, const ExtractOptions&, const CancelToken& cancel) {
+          cancel.ThrowIfCancelled();
+          ++calls;
+          if (model == "broken") throw Error("weights not found", {"/models/broken.pth"}, "not downloaded");
+          return test::RandomGridMap(rgb.cols, rgb.rows, 32, rgb.cols * 131 + rgb.rows, model);
+        });
   }
 };
 
@@ -63,8 +65,8 @@ class PairComparisonTest : public QObject {
     pair.Prepare("m", progress, CancelToken());
     const std::vector<cv::Point2d> points = {{10, 10}, {100, 50}, {64, 90}};
     auto feature = source.Get();
-    const auto a = feature(Image(128, 96), "m", {}, CancelToken());
-    const auto b = feature(Image(96, 128), "m", {}, CancelToken());
+    const auto a = feature->Get(Image(128, 96), "m", {}, CancelToken());
+    const auto b = feature->Get(Image(96, 128), "m", {}, CancelToken());
     const std::vector<PointMatch> direct = MatchPoints(*a, points, *b, pair.Options().match);
     const std::vector<ComparedMatch> via = pair.Match("m", points);
     for (size_t i = 0; i < points.size(); ++i) {
@@ -109,6 +111,24 @@ class PairComparisonTest : public QObject {
     QCOMPARE(pca[1].rows, 48);
     CancelToken none;
     QVERIFY(!pair.MutualMatches("m", none).empty());
+  }
+
+  void mutualMatchesAndPcaAreComputedOncePerPair() {
+    Source source;
+    PairComparison pair(source.Get());
+    pair.SetImages(Image(64, 64), Image(64, 64));
+    Progress progress;
+    pair.Prepare("m", progress, CancelToken());
+    const auto first = pair.PcaImages("m");
+    const auto second = pair.PcaImages("m");
+    QCOMPARE(first[0].data, second[0].data);  // the memoised images, not a recomputation
+    const auto mutual = pair.MutualMatches("m", CancelToken());
+    QCOMPARE(pair.MutualMatches("m", CancelToken()).size(), mutual.size());
+    QCOMPARE(pair.Features("m", Side::kTarget)->geometry.grid_width, 8);
+    // New images drop the memo with the maps.
+    pair.SetImages(Image(64, 64).clone(), Image(64, 64).clone());
+    pair.Prepare("m", progress, CancelToken());
+    QVERIFY(pair.PcaImages("m")[0].data != first[0].data);
   }
 };
 

@@ -4,11 +4,21 @@
 
 #include <QTemporaryDir>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
 #include "app/cli/command.h"
 #include "core/io/tensor_file.h"
+#include "core/io/utf8.h"
+#include "core/io/zip_writer.h"
+#include "core/io/npy.h"
 #include "core/util/error.h"
 #include "io_test_util.h"
 
@@ -49,6 +59,73 @@ Result Inspect(std::vector<std::string> args) {
   std::cerr.rdbuf(old_err);
   result.out = out.str();
   return result;
+}
+
+// Raw pickle opcodes (protocol 2).
+struct RawPickle {
+  std::vector<uint8_t> bytes{0x80, 0x02};
+  RawPickle& Op(const std::string& ops) {
+    bytes.insert(bytes.end(), ops.begin(), ops.end());
+    return *this;
+  }
+  RawPickle& Unicode(const std::string& text) {  // BINUNICODE
+    bytes.push_back('X');
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(text.size() >> (8 * i)));
+    return Op(text);
+  }
+  RawPickle& Put(uint8_t slot) { return Op(std::string{'q', static_cast<char>(slot)}); }
+  RawPickle& Get(uint8_t slot) { return Op(std::string{'h', static_cast<char>(slot)}); }
+  std::string Write(const QTemporaryDir& dir, const char* name) {
+    Op(".");
+    const std::string path = dir.filePath(name).toStdString();
+    corrlens::fs::WriteFileAtomic(path, bytes.data(), bytes.size());
+    return path;
+  }
+};
+
+long VmKiB(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field) + 1));
+  }
+  return -1;
+}
+
+// Runs `fn` in a child process whose address space may grow by at most
+// `extra_mib` MiB; returns its exit code (0 when `fn` returned true, 3 on
+// std::bad_alloc, 4 on another exception, 1 when it returned false).
+int WithMemoryLimit(long extra_mib, const std::function<bool()>& fn) {
+  std::cout.flush();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const rlim_t limit = static_cast<rlim_t>(VmKiB("VmSize:") + extra_mib * 1024) * 1024;
+    rlimit rl{limit, limit};
+    setrlimit(RLIMIT_AS, &rl);
+    int code = 1;
+    try {
+      code = fn() ? 0 : 1;
+    } catch (const std::bad_alloc&) {
+      code = 3;
+    } catch (...) {
+      code = 4;
+    }
+    std::_Exit(code);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A torch checkpoint holding one float viewed as `shape` with stride 0
+// everywhere (what torch.save writes for x.expand(shape)).
+std::string ExpandedCheckpoint(const QTemporaryDir& dir, const char* name, std::vector<int64_t> shape) {
+  corrlens::io::TensorData w = corrlens::io::TensorData::FromBytes(corrlens::io::DType::kFloat32, {1}, {0, 0, 0xc0, 0x3f});
+  w.strides.assign(shape.size(), 0);
+  w.shape = std::move(shape);
+  const std::string path = dir.filePath(name).toStdString();
+  corrlens::io::WriteTorchCheckpoint(path, {{"w", w}});
+  return path;
 }
 
 }  // namespace
@@ -130,6 +207,99 @@ class CmdInspectTest : public QObject {
     const Result r = Inspect({path, "--verify"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.error.find("CRC-32 mismatch") != std::string::npos, r.error.c_str());
+  }
+
+  void jsonAcceptsEveryNameAFileHolds() {
+    // Issue 16, class 1: a long non-ASCII class name (cut at 512 bytes inside
+    // a character) and an npz member named with byte 0xFF made --json exit 1.
+    QTemporaryDir dir;
+    std::string name;
+    for (int i = 0; i < 600; ++i) name += "\xc3\xa9";
+    const std::string pkl = RawPickle().Op("c__main__\n" + name + "\n)R").Write(dir, "class.pkl");
+    const std::vector<uint8_t> npy = corrlens::io::EncodeNpy(corrlens::io::TensorData::FromBytes(corrlens::io::DType::kUInt8, {1}, {7}));
+    corrlens::io::ZipWriter zip;
+    zip.Add("\xff\x1b[31m.npy", npy.data(), npy.size());
+    const std::vector<uint8_t> zipped = zip.Finish();
+    const std::string npz = dir.filePath("names.npz").toStdString();
+    corrlens::fs::WriteFileAtomic(npz, zipped.data(), zipped.size());
+    for (const std::string& path : {pkl, npz}) {
+      Result r = Inspect({path, "--json"});
+      QVERIFY2(r.code == 0, r.error.c_str());
+      const nlohmann::json j = nlohmann::json::parse(r.out);  // throws on invalid UTF-8
+      QVERIFY(corrlens::io::IsValidUtf8(r.out));
+      r = Inspect({path});
+      QCOMPARE(r.code, 0);
+      QVERIFY(corrlens::io::IsValidUtf8(r.out));
+      QVERIFY2(r.out.find('\x1b') == std::string::npos, r.out.c_str());  // no terminal escapes from the file
+    }
+    const nlohmann::json j = nlohmann::json::parse(Inspect({pkl, "--json"}).out);
+    QCOMPARE(j["opaque_classes"][0].get<std::string>().substr(0, 11), std::string("__main__.\xc3\xa9"));
+    QCOMPARE(nlohmann::json::parse(Inspect({npz, "--json"}).out)["tensors"][0]["path"].get<std::string>(),
+             std::string("\xef\xbf\xbd") + "\x1b[31m");
+  }
+
+  void sharedReferencesStayWithinTheBudget() {
+    // Issue 16, class 2: a 34 KB pickle whose 30 KB key is reached a million
+    // times through memo GETs (1000 x 1000) took 5+ GB. It must now print
+    // in both modes within a few hundred MiB.
+    QTemporaryDir dir;
+    RawPickle p;
+    p.Op("}").Put(0).Unicode(std::string(30000, 'k')).Op(std::string("K\0s", 3));  // d = {key: 0}
+    p.Op("]").Put(1).Op("(");
+    for (int i = 0; i < 1000; ++i) p.Get(0);
+    p.Op("e]("); // inner = [d] * 1000; root = [inner] * 1000
+    for (int i = 0; i < 1000; ++i) p.Get(1);
+    p.Op("e");
+    const std::string path = p.Write(dir, "shared.pkl");
+    QVERIFY(QFileInfo(QString::fromStdString(path)).size() < 40000);
+    for (bool json : {false, true}) {
+      const int code = WithMemoryLimit(384, [&] {
+        const Result r = json ? Inspect({path, "--json"}) : Inspect({path});
+        return r.code == 0 && r.out.size() < 4000000;
+      });
+      QVERIFY2(code == 0, (std::string(json ? "--json" : "text") + ": exit " + std::to_string(code)).c_str());
+    }
+    const Result r = Inspect({path});
+    QVERIFY2(r.out.find("\n  0.1 = <the same value as 0.0>\n") != std::string::npos, r.out.substr(0, 2000).c_str());
+    QVERIFY(r.out.find("more lines (use --json)") != std::string::npos);
+  }
+
+  void strideZeroViewsAreStreamedOrRefused() {
+    // Issue 16, class 3: a tiny .pth holding one float viewed as a large
+    // stride-0 tensor is legal; exporting it is streamed (no full copy in
+    // memory), and one that would expand past 1 GiB is refused up front.
+    QTemporaryDir dir;
+    const std::string pth = ExpandedCheckpoint(dir, "expand.pth", {8192, 4096});  // 128 MiB as float32
+    QVERIFY(QFileInfo(QString::fromStdString(pth)).size() < 2000);
+    QCOMPARE(Inspect({pth, "--verify"}).code, 0);
+    Result r = Inspect({pth, "--tensor", "w"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.find("first values: [1.5,1.5,") != std::string::npos, r.out.c_str());
+    const std::string out = dir.filePath("w.npy").toStdString();
+    const int code = WithMemoryLimit(96, [&] { return Inspect({pth, "--tensor", "w", "--out", out}).code == 0; });
+    QCOMPARE(code, 0);  // the old code needed two 128 MiB copies
+    QCOMPARE(QFileInfo(QString::fromStdString(out)).size(), qint64(128) + (qint64(128) << 20));
+    corrlens::io::ReadOptions header_only;
+    header_only.load_data = false;
+    QCOMPARE(corrlens::io::ReadTensorFile(out, header_only).tensors[0].tensor.shape, (std::vector<int64_t>{8192, 4096}));
+    std::ifstream last(out, std::ios::binary | std::ios::ate);
+    last.seekg(-4, std::ios::end);
+    float value = 0;
+    last.read(reinterpret_cast<char*>(&value), 4);
+    QCOMPARE(value, 1.5f);
+
+    // 256 GiB: refused before anything is written, with the reason.
+    const std::string huge = ExpandedCheckpoint(dir, "huge.pth", {int64_t(1) << 20, int64_t(1) << 16});
+    QCOMPARE(Inspect({huge, "--verify"}).code, 0);
+    QCOMPARE(Inspect({huge, "--tensor", "w"}).code, 0);  // the first values need no copy
+    const std::string refused = dir.filePath("huge.npy").toStdString();
+    r = Inspect({huge, "--tensor", "w", "--out", refused});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.error.find("repeats its 1 stored elements") != std::string::npos &&
+                 r.error.find("256.0 GiB") != std::string::npos && r.error.find("stride-0") != std::string::npos,
+             r.error.c_str());
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(refused)));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).filter(".tmp").size(), 0);
   }
 
   void realBinaryExitCodes() {

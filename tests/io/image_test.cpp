@@ -9,12 +9,13 @@
 #include "core/io/image.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "tests/common/sample_data.h"
 
 using namespace corrlens::io;
 
 namespace {
 
-const std::string kData = "/usr/share/doc/opencv-doc/examples/data/";
+const std::string kData = corrlens::test::OpenCvData("");
 
 using corrlens::test::ErrorOf;
 
@@ -32,7 +33,7 @@ class ImageTest : public QObject {
   Q_OBJECT
  private slots:
   void readsRealImagesAsRgb() {
-    if (!QFile::exists(QString::fromStdString(kData + "graf1.png"))) QSKIP("opencv-doc examples not installed");
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     const cv::Mat rgb = ReadImageRgb(kData + "graf1.png");
     QCOMPARE(rgb.type(), CV_8UC3);
     const cv::Mat bgr = cv::imread(kData + "graf1.png", cv::IMREAD_COLOR);

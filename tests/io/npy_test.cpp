@@ -2,6 +2,8 @@
 
 #include <QTemporaryDir>
 
+#include "tests/common/test_helpers.h"
+
 #include <cstring>
 
 #include "core/io/byte_source.h"
@@ -111,6 +113,32 @@ class NpyTest : public QObject {
     std::vector<uint8_t> long_header = Npy(good, 24);
     long_header[9] = 0xff;  // header length past the end
     QVERIFY(ErrorOf(long_header).find("runs past the end") != std::string::npos);
+  }
+
+  void viewsAreStreamedAndConverted() {
+    // WriteNpyAs streams a view in pieces (strided, stride-0, more than one
+    // 1 MiB piece) and converts on the way; the result equals the copy.
+    QTemporaryDir dir;
+    std::vector<uint8_t> bytes(3 * 700 * 2);
+    for (size_t i = 0; i < bytes.size() / 2; ++i) {
+      const uint16_t bf = FloatToBFloat16(static_cast<float>(i % 977) - 400.0f);
+      std::memcpy(bytes.data() + 2 * i, &bf, 2);
+    }
+    TensorData base = TensorData::FromBytes(DType::kBFloat16, {3, 700}, bytes);
+    TensorData view = base;  // [1000, 700, 3]: rows repeat (stride 0), last dim strided
+    view.shape = {1000, 700, 3};
+    view.strides = {0, 1, 700};
+    const std::string path = dir.filePath("v.npy").toStdString();
+    WriteNpyAs(path, view, DType::kFloat32);
+    const TensorFile file = ReadTensorFile(path);
+    QCOMPARE(file.tensors[0].tensor.dtype, DType::kFloat32);
+    QCOMPARE(file.tensors[0].tensor.shape, view.shape);
+    QVERIFY(file.tensors[0].tensor.ToDoubles() == view.ToDoubles());
+    QVERIFY(corrlens::test::ErrorOf([&] { WriteNpy(path, view); }).find("bfloat16") != std::string::npos);  // npy has no bfloat16
+    view.shape = {int64_t(1) << 40, 700, 3};
+    const std::string error = corrlens::test::ErrorOf([&] { WriteNpyAs(path, view, DType::kFloat32); });
+    QVERIFY2(error.find("expanded views") != std::string::npos && error.find(path) != std::string::npos, error.c_str());
+    QCOMPARE(ReadTensorFile(path).tensors[0].tensor.shape, (std::vector<int64_t>{1000, 700, 3}));  // untouched
   }
 
   void bigEndianAndFortranAreConverted() {

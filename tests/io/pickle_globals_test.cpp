@@ -6,6 +6,7 @@
 #include "core/io/pickle_globals.h"
 #include "core/io/pickle_reader.h"
 #include "core/io/pickle_writer.h"
+#include "core/io/utf8.h"
 #include "core/util/error.h"
 
 using namespace corrlens::io;
@@ -204,6 +205,38 @@ class PickleGlobalsTest : public QObject {
     const nlohmann::json j = Meta(w);
     QCOMPARE(j["__opaque__"].get<std::string>(), std::string("numpy.ndarray"));
     QVERIFY2(j["args"][0].get<std::string>().find("uint16") != std::string::npos, j.dump().c_str());
+  }
+
+  void longNonAsciiNamesAreCutOnACharacterBoundary() {
+    // Issue 16: "__main__." is 9 bytes, so cutting at 512 bytes fell inside a
+    // two-byte character and --json refused the stored name.
+    std::string name;
+    for (int i = 0; i < 600; ++i) name += "\xc3\xa9";  // U+00E9
+    PickleWriter w;
+    Call(w, "__main__", name, [] {});
+    const PickleResult r = Parse(w);
+    QCOMPARE(r.opaque_globals.size(), size_t(1));
+    const std::string& stored = r.opaque_globals[0];
+    QVERIFY(stored.size() <= 512 && stored.size() >= 509);
+    QVERIFY(IsValidUtf8(stored));
+    QCOMPARE(stored.substr(0, 11), std::string("__main__.\xc3\xa9"));
+    const nlohmann::json j = Flatten(*r.root, nullptr).metadata;
+    QCOMPARE(j["__opaque__"].get<std::string>(), stored);
+    QVERIFY(!nlohmann::json(r.opaque_globals).dump().empty());  // strict UTF-8 check of nlohmann
+    QVERIFY(!j.dump().empty());
+  }
+
+  void calledOpaqueNamesStayBounded() {
+    // x()()()...: each call used to append "(...)" to the stored name.
+    PickleWriter w;
+    w.Global("__main__", "F");
+    for (int i = 0; i < 2000; ++i) {
+      w.Tuple(0);
+      w.Reduce();
+    }
+    const PickleResult r = Parse(w);
+    QVERIFY(r.root->text.size() <= 512);
+    QVERIFY(IsValidUtf8(r.root->text));
   }
 
   void nestedRebuildFromTypeIsNotFollowed() {

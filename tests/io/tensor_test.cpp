@@ -1,5 +1,7 @@
 #include <QtTest>
 
+#include "tests/common/test_helpers.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -116,6 +118,28 @@ class TensorTest : public QObject {
     QCOMPARE(t.ConvertTo(DType::kInt8).ToDoubles(), (std::vector<double>{1, -2, 127, 0}));  // saturates
     QCOMPARE(t.ConvertTo(DType::kBool).ToDoubles(), (std::vector<double>{1, 1, 1, 0}));
     QCOMPARE(t.ConvertTo(DType::kBFloat16).ToDoubles(), (std::vector<double>{1.5, -2.25, 300, 0}));
+  }
+
+  void expandedViewsAreLimitedBeforeCopying() {
+    // Issue 16, class 3: one stored float viewed as [65536, 8192] with stride
+    // 0 is a legal view, but a copy would take 2 GiB; and 256 GiB ended in
+    // std::bad_alloc. Both are refused with a reason before allocating.
+    TensorData w = Floats({1.5f}, {1});
+    w.strides = {0, 0};
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{65536, 8192}, std::vector<int64_t>{1 << 20, 1 << 16}}) {
+      w.shape = shape;
+      w.Validate();  // legal
+      const std::string error = corrlens::test::ErrorOf([&] { w.ContiguousBytes(); });
+      QVERIFY2(error.find("repeats its 1 stored elements") != std::string::npos &&
+                   error.find("above the 1.0 GiB allowed for expanded views") != std::string::npos,
+               error.c_str());
+      QVERIFY_THROWS_EXCEPTION(corrlens::Error, w.ToDoubles());
+      QVERIFY_THROWS_EXCEPTION(corrlens::Error, w.Contiguous());
+      QVERIFY_THROWS_EXCEPTION(corrlens::Error, w.ConvertTo(DType::kFloat16));
+    }
+    w.shape = {1 << 10, 1 << 10};  // 4 MiB: small expansions are fine
+    QCOMPARE(w.ContiguousBytes().size(), size_t(4 << 20));
+    QCOMPARE(w.ConvertTo(DType::kFloat64).ToDoubles()[12345], 1.5);
   }
 
   void shapeStringFormats() { QCOMPARE(ShapeString({2, 3}), std::string("[2, 3]")); }

@@ -4,6 +4,8 @@
 // compares the feature map, the sampled descriptors and the CLS token.
 #pragma once
 
+#include "core/util/sample_data.h"
+
 #include <QFile>
 #include <QtTest>
 #include <QJsonArray>
@@ -34,7 +36,7 @@ struct ParityResult {
   int grid_h = 0, grid_w = 0;
 };
 
-inline std::string OpenCvData(const std::string& name) { return "/usr/share/doc/opencv-doc/examples/data/" + name; }
+inline std::string OpenCvData(const std::string& name) { return corrlens::OpenCvSampleDir() + "/" + name; }
 
 // Evenly spread points plus corners and points outside the image.
 inline std::vector<std::pair<double, double>> SpreadPoints(int width, int height) {

@@ -15,6 +15,7 @@
 #include "ui/backend_provider.h"
 #include "ui/job_runner.h"
 #include "ui/pair_controller.h"
+#include "ui/pair_document.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_model.h"
 
@@ -23,7 +24,28 @@ using namespace corrlens::ui;
 
 namespace {
 
-// Random ViT-B-sized maps with the reference 640 px geometry, computed once.
+// Random ViT-B-sized maps with the reference 640 px geometry.
+class RandomVitMaps : public FeatureProvider {
+ public:
+  std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string&, const ExtractOptions& options,
+                                        const CancelToken&) override {
+    auto map = std::make_shared<FeatureMap>();
+    GridGeometry& g = map->geometry;
+    g.image_width = rgb.cols;
+    g.image_height = rgb.rows;
+    const double scale = double(options.resolution) / std::max(rgb.cols, rgb.rows);
+    g.grid_width = int(rgb.cols * scale) / options.downsample;
+    g.grid_height = int(rgb.rows * scale) / options.downsample;
+    g.patch = g.stride = 14;
+    g.input_width = g.grid_width * 14;
+    g.input_height = g.grid_height * 14;
+    map->features = torch::randn({768, g.grid_height, g.grid_width});
+    return map;
+  }
+  BackendInfo Info(const std::string& model) override { return {model, model, 768, "", "cpu"}; }
+};
+
+// Models whose maps are computed once (the comparison keeps them).
 class CachedMaps : public BackendProvider {
  public:
   explicit CachedMaps(int models) : models_(models) {}
@@ -32,27 +54,13 @@ class CachedMaps : public BackendProvider {
     for (int i = 0; i < models_; ++i) out.push_back({QString("vit%1").arg(i), QString("ViT-B #%1").arg(i), true, ""});
     return out;
   }
-  FeatureSource Features() override {
-    return [](const cv::Mat& rgb, const std::string&, const ExtractOptions& options, const CancelToken&) {
-      auto map = std::make_shared<FeatureMap>();
-      GridGeometry& g = map->geometry;
-      g.image_width = rgb.cols;
-      g.image_height = rgb.rows;
-      const double scale = double(options.resolution) / std::max(rgb.cols, rgb.rows);
-      g.grid_width = int(rgb.cols * scale) / options.downsample;
-      g.grid_height = int(rgb.rows * scale) / options.downsample;
-      g.patch = g.stride = 14;
-      g.input_width = g.grid_width * 14;
-      g.input_height = g.grid_height * 14;
-      map->features = torch::randn({768, g.grid_height, g.grid_width});
-      return std::shared_ptr<const FeatureMap>(map);
-    };
-  }
+  std::shared_ptr<FeatureProvider> Features() override { return maps_; }
   ModelEntry AddCustom(const QString&, const QString&, const QString&) override { return {}; }
   QStringList Architectures() override { return {}; }
 
  private:
   int models_;
+  std::shared_ptr<RandomVitMaps> maps_ = std::make_shared<RandomVitMaps>();
 };
 
 double Percentile(std::vector<double> v, double q) {
@@ -77,7 +85,7 @@ int main(int argc, char** argv) {
   workspace.resize(1400, 300 * models);
   workspace.show();
   QString error;
-  if (!session.LoadImage(0, data + "/graf1.png", &error) || !session.LoadImage(1, data + "/graf3.png", &error)) {
+  if (!workspace.Document()->LoadPair(data + "/graf1.png", data + "/graf3.png", &error)) {
     fprintf(stderr, "bench_pair_click: %s\n", qPrintable(error));
     return 1;
   }
@@ -98,7 +106,7 @@ int main(int argc, char** argv) {
   std::vector<double> click_ms, hover_ms;
   for (int i = 0; i < clicks; ++i) {
     const QPointF p(50 + (i * 37) % 700, 40 + (i * 53) % 560);
-    click_ms.push_back(measure([&] { session.AddPoint(p); }));
+    click_ms.push_back(measure([&] { workspace.Document()->AddPoint(p); }));
   }
   for (int i = 0; i < clicks; ++i) {
     const QPointF p(60 + (i * 23) % 680, 50 + (i * 31) % 540);

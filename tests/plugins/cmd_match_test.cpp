@@ -7,13 +7,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/common/sample_data.h"
 #include "tests/common/test_helpers.h"
 
 #include <opencv2/imgcodecs.hpp>
 
 namespace {
 
-const QString kData = "/usr/share/doc/opencv-doc/examples/data/";
+const QString kData = corrlens::test::OpenCvDataQ("");
 
 using Result = corrlens::test::CliResult;
 using corrlens::test::RunCli;
@@ -37,6 +38,7 @@ class CmdMatchTest : public QObject {
 
  private slots:
   void MatchesWithJsonAndHeatmaps() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     QTemporaryDir dir;
     QStringList args = MatchArgs(kData + "graf1.png", kData + "graf3.png", "300,300;500,250");
     args << "--model" << "dense_rootsift" << "--json" << "--heatmap-out" << dir.path();
@@ -67,17 +69,20 @@ class CmdMatchTest : public QObject {
   }
 
   void MissingImage() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     ExpectOneLineError(RunCli(MatchArgs("/nonexistent/a.png", kData + "graf3.png", "1,1")), "/nonexistent/a.png");
     ExpectOneLineError(RunCli(MatchArgs(kData + "graf1.png", "/nonexistent/b.png", "1,1")), "/nonexistent/b.png");
   }
 
   void UnknownModel() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     const Result r = RunCli(MatchArgs(kData + "graf1.png", kData + "graf3.png", "1,1", "not_a_model"));
     ExpectOneLineError(r, "not_a_model");
     QVERIFY(r.err.contains("dense_sift"));  // lists the known names
   }
 
   void PointOutsideTheImage() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     ExpectOneLineError(RunCli(MatchArgs(kData + "graf1.png", kData + "graf3.png", "10,10;800,5")), "outside");
     ExpectOneLineError(RunCli(MatchArgs(kData + "graf1.png", kData + "graf3.png", "-1,5")), "outside");
     ExpectOneLineError(RunCli(MatchArgs(kData + "graf1.png", kData + "graf3.png", "1;2")), "bad point");

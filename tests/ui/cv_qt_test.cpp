@@ -36,6 +36,21 @@ class CvQtTest : public QObject {
     rgb.setTo(cv::Scalar(9, 9, 9));
     QCOMPARE(image.pixelColor(0, 0), QColor(5, 5, 5));
   }
+
+  void sharingViewKeepsTheMatrixAlive() {
+    QImage image;
+    const uchar* data = nullptr;
+    {
+      cv::Mat rgb(5, 7, CV_8UC3, cv::Scalar(10, 20, 30));
+      data = rgb.data;
+      image = QImageSharingMat(rgb);
+      QCOMPARE(QImageSharingMat(rgb).constBits(), image.constBits());  // same pixels: same buffer
+    }
+    QCOMPARE(image.constBits(), data);  // no copy, still valid after the Mat went away
+    QCOMPARE(image.size(), QSize(7, 5));
+    QCOMPARE(image.pixelColor(6, 4), QColor(10, 20, 30));
+    QVERIFY(QImageSharingMat(cv::Mat()).isNull());
+  }
 };
 
 QTEST_GUILESS_MAIN(CvQtTest)

@@ -59,6 +59,25 @@ class ImageViewTest : public QObject {
     QCOMPARE(view.Zoom(), 1.5);
     QVERIFY((view.Center() - QPointF(200, 250)).manhattanLength() < 2.0);
   }
+
+  void baseImageReplacesPixelsAndKeepsTheView() {
+    ImageView view;
+    view.resize(300, 300);
+    QImage image(600, 600, QImage::Format_RGB888);
+    image.fill(Qt::gray);
+    view.SetImage(image);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.SetView(1.5, QPointF(200, 250));
+    QImage pca(600, 600, QImage::Format_RGB888);
+    pca.fill(Qt::red);
+    view.SetBaseImage(pca);
+    QCOMPARE(view.BaseImage().pixelColor(0, 0), QColor(Qt::red));
+    QCOMPARE(view.Image().pixelColor(0, 0), QColor(Qt::gray));  // the photo is kept
+    QCOMPARE(view.Zoom(), 1.5);
+    view.SetBaseImage(image);
+    QCOMPARE(view.BaseImage().pixelColor(0, 0), QColor(Qt::gray));
+  }
 };
 
 QTEST_MAIN(ImageViewTest)

@@ -52,6 +52,23 @@ class LatestWorkerTest : public QObject {
     QVERIFY(ran.load());
   }
 
+  void cancelDropsThePendingTaskAndStopsTheRunningOne() {
+    LatestWorker worker;
+    std::atomic<bool> started{false}, release{false}, saw_cancel{false}, pending_ran{false};
+    worker.Submit([&](const CancelToken& cancel) {
+      started = true;
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // holds the worker
+      saw_cancel = cancel.IsCancelled();
+    });
+    QVERIFY(QTest::qWaitFor([&] { return started.load(); }, 2000));
+    worker.Submit([&](const CancelToken&) { pending_ran = true; });  // pending: the worker is busy
+    worker.Cancel();
+    release = true;
+    worker.WaitIdle();
+    QVERIFY(saw_cancel.load());
+    QVERIFY(!pending_ran.load());
+  }
+
   void destructorCancelsTheRunningTask() {
     std::atomic<bool> saw_cancel{false};
     {

@@ -20,7 +20,7 @@ class Catalog : public BackendProvider {
     if (extra) out.push_back({"custom1", "Custom", true, "/tmp/w.pth"});
     return out;
   }
-  corrlens::FeatureSource Features() override { return {}; }
+  std::shared_ptr<corrlens::FeatureProvider> Features() override { return nullptr; }
   ModelEntry AddCustom(const QString&, const QString&, const QString&) override {
     throw corrlens::Error("bad weights", {"/tmp/w.pth"}, "not a checkpoint");
   }

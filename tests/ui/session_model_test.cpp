@@ -1,93 +1,67 @@
+// SessionModel: the shared models and view settings, and their JSON.
 #include <QtTest>
 
-#include <QJsonDocument>
+#include <QJsonArray>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 
 #include "ui/session_model.h"
 
 using corrlens::ui::SessionModel;
-
-namespace {
-const QString kData = QStringLiteral("/usr/share/doc/opencv-doc/examples/data");
-}
+using corrlens::ui::ViewSettings;
 
 class SessionModelTest : public QObject {
   Q_OBJECT
  private slots:
-  void loadsImagesAndReportsErrors() {
+  void modelsChangeOnlyWhenDifferent() {
     SessionModel session;
-    QString error;
-    QVERIFY(session.LoadImage(0, kData + "/graf1.png", &error));
-    QCOMPARE(session.Image(0).size(), QSize(800, 640));
-    QVERIFY(!session.LoadImage(1, "/nonexistent/x.png", &error));
-    QVERIFY(error.contains("/nonexistent/x.png"));
-    QVERIFY(error.contains("not found"));
-    QTemporaryDir dir;
-    const QString corrupt = dir.filePath("corrupt.png");
-    QFile f(corrupt);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("\x89PNG\r\n\x1a\n garbage that is not a png");
-    f.close();
-    QVERIFY(!session.LoadImage(1, corrupt, &error));
-    QVERIFY(error.startsWith(corrupt));
-    QVERIFY(session.Image(1).isNull());  // the failed load changed nothing
+    QSignalSpy spy(&session, &SessionModel::modelsChanged);
+    session.SetModels({"dense_sift"});
+    session.SetModels({"dense_sift"});
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(session.Models(), QStringList{"dense_sift"});
   }
 
-  void pointsAddRemoveAndActive() {
-    SessionModel session;
-    QSignalSpy spy(&session, &SessionModel::pointsChanged);
-    session.AddPoint({10, 10});
-    session.AddPoint({100, 50});
-    QCOMPARE(session.ActivePoint(), 1);
-    QVERIFY(!session.RemovePointNear({300, 300}, 5));
-    QVERIFY(session.RemovePointNear({11, 9}, 5));
-    QCOMPARE(session.Points().size(), 1);
-    QCOMPARE(session.Points()[0], QPointF(100, 50));
-    QCOMPARE(session.ActivePoint(), 0);
-    QCOMPARE(spy.count(), 3);
-  }
-
-  void saveAndOpenRoundTrip() {
-    QTemporaryDir dir;
+  void jsonRoundTrip() {
     SessionModel a;
-    QString error;
-    QVERIFY(a.LoadImage(0, kData + "/graf1.png", &error));
-    QVERIFY(a.LoadImage(1, kData + "/graf3.png", &error));
-    a.AddPoint({123.5, 77.25});
-    a.AddPoint({400, 300});
     a.SetModels({"dense_sift", "dinov2_vitb14"});
-    corrlens::ui::ViewSettings view;
+    ViewSettings view;
     view.heatmap_opacity = 0.3;
     view.show_mutual = true;
+    view.hover_preview = false;
     a.SetView(view);
-    const QString path = dir.filePath("s.corrlens.json");
-    QVERIFY2(a.Save(path, &error), qPrintable(error));
     SessionModel b;
-    QVERIFY2(b.Open(path, &error), qPrintable(error));
-    QCOMPARE(b.Points(), a.Points());
+    QSignalSpy models(&b, &SessionModel::modelsChanged);
+    QSignalSpy views(&b, &SessionModel::viewChanged);
+    QString error;
+    QVERIFY2(b.FromJson(a.ToJson(), &error), qPrintable(error));
     QCOMPARE(b.Models(), a.Models());
-    QCOMPARE(b.ImagePath(1), a.ImagePath(1));
     QCOMPARE(b.View().heatmap_opacity, 0.3);
     QVERIFY(b.View().show_mutual);
-    QCOMPARE(b.Image(0).size(), a.Image(0).size());
+    QVERIFY(!b.View().hover_preview);
+    QVERIFY(b.View().show_heatmap);
+    QCOMPARE(models.count(), 1);
+    QCOMPARE(views.count(), 1);
   }
 
-  void refusesMalformedSessions() {
-    QTemporaryDir dir;
-    const QString path = dir.filePath("bad.json");
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"points\": [");
-    f.close();
+  void refusesMalformedValuesAndChangesNothing() {
     SessionModel session;
-    session.AddPoint({1, 2});
+    session.SetModels({"dense_sift"});
     QString error;
-    QVERIFY(!session.Open(path, &error));
-    QVERIFY(error.startsWith(path));
-    QCOMPARE(session.Points().size(), 1);  // untouched
-    QVERIFY(!session.Open(dir.filePath("missing.json"), &error));
-    QVERIFY(error.contains("missing.json"));
+    QVERIFY(!session.FromJson(QJsonObject{{"models", "dense_sift"}}, &error));
+    QVERIFY2(error.contains("\"models\""), qPrintable(error));
+    QVERIFY(!session.FromJson(QJsonObject{{"models", QJsonArray{1, 2}}}, &error));
+    QVERIFY(!session.FromJson(QJsonObject{{"view", 3}}, &error));
+    QVERIFY2(error.contains("\"view\""), qPrintable(error));
+    QVERIFY(!SessionModel::Check(QJsonObject{{"view", 3}}, &error));
+    QVERIFY(SessionModel::Check(QJsonObject{}, &error));
+    QCOMPARE(session.Models(), QStringList{"dense_sift"});  // untouched
+  }
+
+  void outOfRangeOpacityIsClamped() {
+    SessionModel session;
+    QString error;
+    QVERIFY(session.FromJson(QJsonObject{{"view", QJsonObject{{"heatmap_opacity", 7.0}}}}, &error));
+    QCOMPARE(session.View().heatmap_opacity, 1.0);
   }
 
   void pointColorsAreDistinct() {
@@ -96,5 +70,5 @@ class SessionModelTest : public QObject {
   }
 };
 
-QTEST_MAIN(SessionModelTest)
+QTEST_GUILESS_MAIN(SessionModelTest)
 #include "session_model_test.moc"

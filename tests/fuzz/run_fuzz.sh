@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fuzzes the core/io targets with libFuzzer (preset "fuzz": clang 14,
+# ASan + UBSan; Debian packages clang and libclang-rt-14-dev).
+#
+#   tests/fuzz/run_fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# Each target starts from its committed corpus (tests/fuzz/corpus/<target>)
+# and the io fixtures (tests/data/io), uses dict/<target>.dict, and writes
+# new inputs to build/fuzz/corpus/<target>; crashes, leaks, timeouts and
+# out-of-memory inputs land in build/fuzz/artifacts/<target>/. With
+# MERGE=1 the new inputs that add coverage are merged into the committed
+# corpus afterwards (libFuzzer -merge=1). Logs: build/fuzz/logs/<target>.log.
+# NO_BUILD=1 skips the build step.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-240}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(pickle torch safetensors npy tensor_file image)
+
+if [ "${NO_BUILD:-0}" != 1 ]; then  # NO_BUILD=1: use the fuzz_* already built
+  [ -f build/fuzz/build.ninja ] || cmake --preset fuzz
+  cmake --build --preset fuzz
+fi
+
+for t in "${targets[@]}"; do
+  mkdir -p "build/fuzz/corpus/$t" "build/fuzz/artifacts/$t" build/fuzz/logs
+  echo "fuzz: $t for ${seconds}s"
+  status=0
+  "build/fuzz/tests/fuzz/fuzz_$t" "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" tests/data/io \
+    -dict="tests/fuzz/dict/$t.dict" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 \
+    -max_len=65536 -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t/" \
+    >"build/fuzz/logs/$t.log" 2>&1 || status=$?
+  grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)|cov: " "build/fuzz/logs/$t.log" | tail -n 3 || true
+  [ "$status" -eq 0 ] || echo "fuzz: $t stopped with status $status (see build/fuzz/logs/$t.log)"
+  if [ "${MERGE:-0}" = 1 ]; then
+    "build/fuzz/tests/fuzz/fuzz_$t" -merge=1 "tests/fuzz/corpus/$t" "build/fuzz/corpus/$t" \
+      -rss_limit_mb=2048 -timeout=30 -max_len=65536 >>"build/fuzz/logs/$t.log" 2>&1
+  fi
+done
