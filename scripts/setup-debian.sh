@@ -23,6 +23,8 @@ PACKAGES=(
   python3-torch python3-numpy python3-pil
   # checks of the Debian package (ctest -L packaging)
   lintian
+  # benchmark results database (Qt SQL's SQLite driver)
+  libqt6sql6-sqlite
 )
 
 SUDO=""

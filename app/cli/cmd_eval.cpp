@@ -16,6 +16,7 @@
 #include "app/cli/eval_equivariance.h"
 #include "app/cli/report_printer.h"
 #include "core/bench/pair_task.h"
+#include "core/bench/task_catalog.h"
 #include "core/bench/transfer_task.h"
 #include "core/corr/feature_service.h"
 #include "core/util/error.h"
@@ -34,7 +35,51 @@ struct EvalArgs {
   // --task transfer
   std::string dataset, pairs, protocol = "paper", predictions, predictions_out;
   int categories = 0;
+  // --task all
+  std::string dataset_root, preset = "paper";
 };
+
+// Every task whose data is present: transfer under --dataset-root (the
+// reference's data/ layout), the others on their default data.
+int RunAll(const EvalArgs& args) {
+  if (args.backend.models.empty()) throw Error("no model given", {"", std::nullopt, "model"});
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  std::vector<bench::Report> reports;
+  for (const std::string& task : bench::TaskNames()) {
+    bench::TaskSpec spec;
+    spec.task = task;
+    spec.models = args.backend.models;
+    spec.preset = args.preset;
+    spec.protocol = args.protocol;
+    spec.extract = args.backend.Extract();
+    if (task == "transfer") spec.dataset = args.dataset_root.empty() ? bench::DefaultDataset(task) : args.dataset_root;
+    const std::string missing = bench::ValidateDataset(spec);
+    if (!missing.empty()) {
+      std::cerr << "corrlens-cli: skipping " << task << ": " << missing << "\n";
+      continue;
+    }
+    TerminalProgress progress;
+    reports.push_back(bench::RunTask(spec, *service, progress.progress, CancelToken()));
+    progress.Finish();
+  }
+  if (reports.empty()) throw Error("no task has its data", {args.dataset_root, std::nullopt, "dataset root"});
+  if (args.report.json) {
+    std::string out = "{\"reports\": [";
+    for (size_t i = 0; i < reports.size(); ++i) out += (i ? ",\n" : "\n") + reports[i].ToJson();
+    std::cout << out << "\n]}\n";
+  } else {
+    for (const bench::Report& report : reports) std::cout << report.ToText() << "\n";
+  }
+  if (!args.report.csv_out.empty()) {
+    std::string csv;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      const std::string part = reports[i].ToCsv();
+      csv += i == 0 ? part : part.substr(part.find('\n') + 1);  // one header
+    }
+    fs::WriteFileAtomic(args.report.csv_out, csv);
+  }
+  return 0;
+}
 
 bench::TransferTaskOptions TransferOptions(const EvalArgs& args) {
   bench::TransferTaskOptions options;
@@ -100,8 +145,9 @@ bench::PairTaskOptions PairOptions(const EvalArgs& args) {
 int RunEval(const EvalArgs& args) {
   if (args.task == "equivariance") return RunEquivarianceEval(args.equivariance, args.backend, args.report);
   if (args.task == "transfer") return RunTransfer(args);
+  if (args.task == "all") return RunAll(args);
   if (args.task != "homography" && args.task != "stereo")
-    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"}, "tasks: homography, stereo, equivariance, transfer");
+    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"}, "tasks: homography, stereo, equivariance, transfer, all");
   const bench::PairTaskOptions options = PairOptions(args);
   const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
   TerminalProgress progress;
@@ -117,7 +163,7 @@ void AddEvalCommand(Commands& commands) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* app = commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)",
                                [args] { return RunEval(*args); });
-  app->add_option("--task", args->task, "homography, stereo, equivariance (rendered meshes) or transfer (PF-PASCAL)")
+  app->add_option("--task", args->task, "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL) or all")
       ->required();
   app->add_option("--source", args->source, "Source (left) image; default: OpenCV sample data");
   app->add_option("--target", args->target, "Target (right) image; default: OpenCV sample data");
@@ -129,6 +175,8 @@ void AddEvalCommand(Commands& commands) {
   app->add_option("--margin", args->margin, "Grid distance from the source border in pixels");
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels");
   app->add_option("--dataset", args->dataset, "transfer: folder holding PF-dataset-PASCAL/");
+  app->add_option("--dataset-root", args->dataset_root, "all: the reference's data/ folder (PF-dataset-PASCAL/ ...)");
+  app->add_option("--preset", args->preset, "all: paper (full protocols) or quick (small subsets)")->capture_default_str();
   app->add_option("--pairs", args->pairs, "transfer: pair CSV (default: the protocol's file in PF-dataset-PASCAL/)");
   app->add_option("--protocol", args->protocol, "transfer: paper (3DCorrEnhance, default) or standard")
       ->capture_default_str();

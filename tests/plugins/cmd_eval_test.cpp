@@ -64,6 +64,34 @@ class CmdEvalTest : public QObject {
     QVERIFY(lines[0].startsWith("task,protocol,model,method,item,points,pck@1px"));
   }
 
+  void AllTasksWithTheirData() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
+    QTemporaryDir root;  // no PF-dataset-PASCAL in it: transfer is skipped with its reason
+    const Result r = RunCli({"eval", "--task", "all", "--preset", "quick", "--dataset-root", root.path(), "--model",
+                             "dense_sift", "--json"}, 300000);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.err.contains("skipping transfer"));
+    QVERIFY(r.err.contains("PF-dataset-PASCAL"));
+    const QJsonArray reports = QJsonDocument::fromJson(r.out.toUtf8()).object()["reports"].toArray();
+    QStringList tasks;
+    for (const auto& report : reports) tasks << report.toObject()["task"].toString();
+    QVERIFY2(tasks.contains("homography") && tasks.contains("stereo"), qPrintable(tasks.join(',')));
+    for (const auto& report : reports) QVERIFY(report.toObject()["notes"].toArray().last().toString().contains("quick"));
+  }
+
+  void TransferErrors() {
+    QTemporaryDir root;
+    Result r = RunCli({"eval", "--task", "transfer", "--dataset", root.path(), "--model", "dense_sift"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("test_pairs_pf_different_views.csv") && r.err.contains("not found"), qPrintable(r.err));
+    r = RunCli({"eval", "--task", "transfer", "--dataset", root.path(), "--predictions", root.filePath("none.json")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("none.json"));
+    r = RunCli({"eval", "--task", "transfer", "--dataset", root.path(), "--protocol", "other", "--model", "dense_sift"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("--protocol"));
+  }
+
   void StereoOnAloe() {
     CORRLENS_REQUIRE_OPENCV_DATA("aloeL.jpg");
     const Result r = RunCli({"eval", "--task", "stereo", "--model", "dense_sift", "--grid-step", "48"});
