@@ -8,6 +8,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "tests/common/sample_data.h"
 #include "app/gui/registry_provider.h"
 #include "ui/job_runner.h"
 #include "ui/image_view.h"
@@ -18,12 +19,14 @@
 #include "ui/session_model.h"
 
 namespace {
-const QString kData = QStringLiteral("/usr/share/doc/opencv-doc/examples/data");
+const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
 }
 
 class GuiCliMatchTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_OPENCV_DATA("graf1.png"); }
+
   void clicksEqualCliMatches() {
     QTemporaryDir cache;
     qputenv("CORRLENS_CACHE_DIR", cache.path().toUtf8());

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <torch/torch.h>
 
+#include "core/util/sample_data.h"
 #include "ui/backend_provider.h"
 #include "ui/job_runner.h"
 #include "ui/pair_controller.h"
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
     if (!strcmp(argv[i], "--models")) models = atoi(argv[i + 1]);
     if (!strcmp(argv[i], "--clicks")) clicks = atoi(argv[i + 1]);
   }
-  const QString data = "/usr/share/doc/opencv-doc/examples/data";
+  const QString data = QString::fromStdString(corrlens::OpenCvSampleDir());
   SessionModel session;
   JobRunner jobs;
   CachedMaps provider(models);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "tests/common/sample_data.h"
 #include "core/render/correspondence.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
@@ -17,7 +18,7 @@ using namespace corrlens::render;
 
 namespace {
 
-const std::string kModels = "/usr/share/assimp/models/";
+const std::string kModels = corrlens::test::AssimpModel("");
 
 // A mesh and eight Fibonacci views of it.
 struct Scene {
@@ -33,6 +34,7 @@ class CorrespondenceTest : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj");
     auto renderer = Renderer::Create({});
     ViewSetOptions options;
     options.count = 8;

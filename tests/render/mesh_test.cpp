@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "tests/common/sample_data.h"
 #include "core/render/mesh.h"
 #include "core/util/error.h"
 
@@ -13,7 +14,7 @@ using namespace corrlens::render;
 
 namespace {
 
-const std::string kModels = "/usr/share/assimp/models/";
+const std::string kModels = corrlens::test::AssimpModel("");
 
 // Bounding box of all triangle vertices.
 void Bounds(const Mesh& mesh, double lo[3], double hi[3]) {
@@ -43,6 +44,8 @@ QString ErrorOf(const std::string& path) {
 class MeshTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj"); }
+
   void LoadsFormats_data() {
     QTest::addColumn<QString>("path");
     QTest::addColumn<bool>("textured");

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/common/sample_data.h"
 #include "core/render/render_set.h"
 #include "core/util/error.h"
 
@@ -17,7 +18,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-const std::string kSpider = "/usr/share/assimp/models/OBJ/spider.obj";
+const std::string kSpider = corrlens::test::AssimpModel("OBJ/spider.obj");
 
 RenderSetOptions SmallSet(const std::string& out) {
   RenderSetOptions options;
@@ -44,6 +45,8 @@ QString ErrorOf(const RenderSetOptions& options) {
 class RenderSetTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj"); }
+
   void WritesAndReadsBack() {
     QTemporaryDir dir;
     const std::string out = dir.filePath("set").toStdString();

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/common/sample_data.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
 #include "core/util/error.h"
@@ -17,7 +18,7 @@ using namespace corrlens::render;
 
 namespace {
 
-const std::string kModels = "/usr/share/assimp/models/";
+const std::string kModels = corrlens::test::AssimpModel("");
 
 // Restores an environment variable when it leaves scope.
 class EnvGuard {
@@ -73,6 +74,8 @@ RenderedView RenderOnce(const Mesh& mesh, const Pose& pose, const RenderOptions&
 class RendererTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_ASSIMP_MODEL("OBJ/spider.obj"); }
+
   void NoDisplayIsAClearError() {
     {
       EnvGuard guard("DISPLAY");

@@ -6,6 +6,7 @@
 #include <QMimeData>
 #include <QTemporaryDir>
 
+#include "tests/common/sample_data.h"
 #include "ui/main_window.h"
 #include "ui/pair_document.h"
 #include "ui/pair_row.h"
@@ -16,7 +17,7 @@ using corrlens::Side;
 using corrlens::ui::MainWindow;
 
 namespace {
-const QString kData = QStringLiteral("/usr/share/doc/opencv-doc/examples/data");
+const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
 const QString kV1 = QStringLiteral(CORRLENS_TEST_DATA_DIR "/sessions/pair_session_v1.json");
 
 QStringList MenuTexts(MainWindow& window, const QString& title) {
@@ -35,6 +36,8 @@ QStringList MenuTexts(MainWindow& window, const QString& title) {
 class MainWindowTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_OPENCV_DATA("graf1.png"); }
+
   void opensThePairSideBySide() {
     MainWindow window({});
     window.show();

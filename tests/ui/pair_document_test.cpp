@@ -5,18 +5,21 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
+#include "tests/common/sample_data.h"
 #include "ui/pair_document.h"
 
 using corrlens::Side;
 using corrlens::ui::PairDocument;
 
 namespace {
-const QString kData = QStringLiteral("/usr/share/doc/opencv-doc/examples/data");
+const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
 }
 
 class PairDocumentTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_OPENCV_DATA("graf1.png"); }
+
   void loadsImagesAndReportsErrors() {
     PairDocument doc;
     QString error;

@@ -4,6 +4,7 @@
 
 #include <QSignalSpy>
 
+#include "tests/common/sample_data.h"
 #include "ui/pair_document.h"
 #include "ui/pair_row.h"
 #include "ui/pair_workspace.h"
@@ -14,12 +15,14 @@ using corrlens::Side;
 using namespace corrlens::ui;
 
 namespace {
-const QString kData = QStringLiteral("/usr/share/doc/opencv-doc/examples/data");
+const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
 }
 
 class PairWorkspaceTest : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() { CORRLENS_REQUIRE_OPENCV_DATA("graf1.png"); }
+
   void opensImages() {
     SessionModel session;
     PairWorkspace pair(&session);
