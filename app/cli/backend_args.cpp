@@ -2,6 +2,7 @@
 
 #include "core/corr/feature_service.h"
 #include "plugins/registry/builtin_backends.h"
+#include "plugins/torchscript/torchscript_plugin.h"
 
 namespace corrlens::cli {
 
@@ -29,6 +30,7 @@ std::shared_ptr<FeatureService> OpenFeatureService(const BackendArgs& args) {
   options.backend.weights_path = args.weights;
   options.backend.adapter_path = args.adapter;
   options.use_cache = !args.no_cache;
+  RegisterTorchScriptModels(BuiltinBackends(), args.model_dirs);  // manifests in --models-dir
   auto service = std::make_shared<FeatureService>(BuiltinBackends(), options);
   for (const std::string& model : args.models) service->Info(model);
   return service;

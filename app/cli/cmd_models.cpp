@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "plugins/registry/builtin_backends.h"
+#include "plugins/torchscript/torchscript_plugin.h"
 #include "core/model/model_catalog.h"
 #include "core/model/vit_config.h"
 
@@ -70,8 +72,16 @@ int RunModels(const ModelsArgs& args) {
   std::vector<model::ResolvedModel> resolved;
   for (const model::CatalogEntry& entry : model::CatalogEntries())
     resolved.push_back(model::ResolveModel(entry, discovery));
+  RegisterTorchScriptModels(BuiltinBackends(), args.model_dirs);
+  std::vector<BackendDescription> scripted;
+  for (const BackendDescription& d : ListBackends(args.model_dirs))
+    if (d.family == "torchscript" && d.name != "torchscript") scripted.push_back(d);
   if (args.json) {
-    nlohmann::json out = {{"searched",
+    nlohmann::json torchscript = nlohmann::json::array();
+    for (const BackendDescription& d : scripted)
+      torchscript.push_back({{"name", d.name}, {"available", d.available}, {"files", d.weights}});
+    nlohmann::json out = {{"torchscript", torchscript},
+                          {"searched",
                            {{"folders", discovery.extra_dirs},
                             {"corrlens_models", discovery.models_dirs},
                             {"torch_hub", discovery.torch_hub_dir},
@@ -100,6 +110,9 @@ int RunModels(const ModelsArgs& args) {
   }
   std::cout << fmt::format("\n{} of {} models ready. --verbose lists the download URL of each missing file.\n", found,
                            resolved.size());
+  if (!scripted.empty()) std::cout << "\nTorchScript models (corrlens.json manifests):\n";
+  for (const BackendDescription& d : scripted)
+    std::cout << fmt::format("{:<24} {:<5} {}\n", d.name, d.available ? "ready" : "-", d.weights);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "app/gui/registry_provider.h"
 
+#include "plugins/torchscript/torchscript_plugin.h"
+
 #include <QFileInfo>
 #include <QMap>
 
@@ -51,7 +53,10 @@ class RegistryProvider::Router : public FeatureProvider {
 };
 
 RegistryProvider::RegistryProvider(FeatureServiceOptions options)
-    : options_(std::move(options)), router_(std::make_shared<Router>(options_)) {}
+    : options_(std::move(options)), router_(std::make_shared<Router>(options_)) {
+  // TorchScript models in the extra model folders of the settings.
+  RegisterTorchScriptModels(BuiltinBackends(), options_.backend.model_dirs);
+}
 
 RegistryProvider::~RegistryProvider() = default;
 
@@ -62,14 +67,15 @@ QVector<ui::ModelEntry> RegistryProvider::Models() {
     e.id = QString::fromStdString(d.name);
     e.display_name = QString::fromStdString(d.display_name.empty() ? d.name : d.display_name);
     e.available = d.available;
-    if (d.available) {
-      e.details = QString::fromStdString(d.weights);
+    if (d.available || d.family != "vit") {
+      e.details = QString::fromStdString(d.weights);  // the files, or why a model folder is unusable
     } else {
       QStringList searched;
       for (const std::string& s : d.searched) searched << QString::fromStdString(s);
-      e.details = QObject::tr("Weights not found. Looked in:\n%1\nDownload them with `corrlens-cli fetch %2` "
-                              "or copy them into one of these folders, or add the file as a custom model.")
-                      .arg(searched.join('\n'), e.id);
+      e.details = QObject::tr("Weights not found. Looked in:\n%1\n`corrlens-cli models --verbose` lists the "
+                              "download URL of each file; copy the files into one of these folders, or add "
+                              "the file as a custom model.")
+                      .arg(searched.join('\n'));
     }
     entries.push_back(e);
   }
@@ -106,7 +112,8 @@ ui::ModelEntry RegistryProvider::AddCustom(const QString& arch, const QString& w
 QStringList RegistryProvider::Architectures() {
   QStringList archs;
   for (const BackendDescription& d : ListBackends(options_.backend.model_dirs)) {
-    if (d.is_architecture && d.family == "vit") archs << QString::fromStdString(d.name);
+    // A ViT architecture with its weights file, or "torchscript" with a model folder.
+    if (d.is_architecture && (d.family == "vit" || d.family == "torchscript")) archs << QString::fromStdString(d.name);
   }
   return archs;
 }
