@@ -101,7 +101,7 @@ function(corrlens_add_test name)
   set_tests_properties(${name} PROPERTIES
     TIMEOUT ${ARG_TIMEOUT}
     LABELS "${ARG_LABELS}"
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2;CORRLENS_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2;CORRLENS_CACHE_DIR=${CMAKE_BINARY_DIR}/test-cache;XDG_DATA_HOME=${CMAKE_BINARY_DIR}/test-data")
 endfunction()
 
 # corrlens_add_plugin(NAME REGISTER Fn SRCS ... DEPS ... [TORCH]): a backend

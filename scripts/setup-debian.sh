@@ -25,6 +25,8 @@ PACKAGES=(
   lintian
   # benchmark results database (Qt SQL's SQLite driver)
   libqt6sql6-sqlite
+  # Qt Charts needs Qt OpenGL's CMake files to be found
+  libqt6opengl6-dev
 )
 
 SUDO=""

@@ -14,9 +14,11 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "ui/benchmark_workspace.h"
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
 #include "ui/models_panel.h"
+#include "ui/pair_document.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_file.h"
 #include "ui/session_model.h"
@@ -52,6 +54,11 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   statusBar()->addWidget(status_line_, 1);
   // The workspaces, one line each.
   AddWorkspace(pair_ = new PairWorkspace(session_, jobs_, services.backends));
+  if (services.backends) {  // the benchmark runs models: nothing to run without backends
+    AddWorkspace(benchmark_ = new BenchmarkWorkspace(session_, jobs_, services.backends, services.benchmark,
+                                                     services.results_database));
+    connect(benchmark_, &BenchmarkWorkspace::openPairRequested, this, &MainWindow::OpenPairWithPoints);
+  }
   job_status_ = new JobStatusWidget(jobs_);
   statusBar()->addPermanentWidget(job_status_);
   connect(jobs_, &JobRunner::jobFailed, this,
@@ -140,6 +147,12 @@ bool MainWindow::OpenPair(const QString& source, const QString& target) {
   AddRecent(target);
   statusBar()->showMessage(tr("Loaded %1 and %2").arg(QFileInfo(source).fileName(), QFileInfo(target).fileName()), 5000);
   return true;
+}
+
+void MainWindow::OpenPairWithPoints(const QString& source, const QString& target, const QVector<QPointF>& points) {
+  if (!OpenPair(source, target)) return;
+  pair_->Document()->ClearPoints();
+  for (const QPointF& p : points) pair_->Document()->AddPoint(p);
 }
 
 Workspace* MainWindow::WorkspaceFor(const QStringList& files) const {
@@ -258,7 +271,10 @@ void MainWindow::ShowAbout() {
       tr("<h3>CorrLens %1</h3><p>Explore dense correspondences of vision backbones: DINOv2 and "
          "its multiview-equivariance finetuned adapters (Multiview Equivariance Improves 3D "
          "Correspondence Understanding with Minimal Feature Finetuning, ICLR 2025), other ViTs "
-         "and classical descriptors, side by side.</p><p>Built with Qt %2, LibTorch and OpenCV.</p>")
+         "and classical descriptors, side by side.</p><p>Built with Qt %2, LibTorch and OpenCV.</p>"
+         "<p>Example images (File &gt; Examples): the tricycle, bench and cats pairs are from the online "
+         "demo of 3DCorrEnhance (github.com/qq456cvb/3DCorrEnhance), MIT License, Copyright (c) 2025 "
+         "Yang You; graf1/graf3 are OpenCV sample data (Debian package opencv-doc).</p>")
           .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 

@@ -8,9 +8,13 @@
 #include <QList>
 #include <QMainWindow>
 #include <QPoint>
+#include <QPointF>
 #include <QStringList>
+#include <QVector>
 
 #include <optional>
+
+#include "ui/benchmark_settings.h"
 
 class QLabel;
 class QTabWidget;
@@ -18,6 +22,7 @@ class QTabWidget;
 namespace corrlens::ui {
 
 class BackendProvider;
+class BenchmarkWorkspace;
 class JobRunner;
 class ModelsPanel;
 class JobStatusWidget;
@@ -36,7 +41,9 @@ struct WindowState {
 
 // Services the window's panels use; all optional (tests pass what they need).
 struct MainWindowServices {
-  BackendProvider* backends = nullptr;  // models panel and model rows
+  BackendProvider* backends = nullptr;  // models panel and model rows; the Benchmark workspace needs it
+  BenchmarkSettings benchmark;          // the Benchmark workspace's last choices
+  QString results_database;             // benchmark runs' SQLite file ("" = in memory)
 };
 
 class MainWindow : public QMainWindow {
@@ -49,6 +56,8 @@ class MainWindow : public QMainWindow {
   SessionModel* Session() const { return session_; }
   JobRunner* Jobs() const { return jobs_; }
   PairWorkspace* Pair() const { return pair_; }
+  // The Benchmark workspace; null without backends (nothing to run).
+  BenchmarkWorkspace* Benchmark() const { return benchmark_; }
   // The workspaces in tab order, and the one shown.
   const QList<Workspace*>& Workspaces() const { return workspaces_; }
   Workspace* CurrentWorkspace() const;
@@ -85,6 +94,8 @@ class MainWindow : public QMainWindow {
   void CreateMenus();
   void AddWorkspaceActions(QMenu* menu, WorkspaceMenu which);
   void OnCurrentWorkspaceChanged();
+  // Shows a pair in the Pair workspace with `points` on the source.
+  void OpenPairWithPoints(const QString& source, const QString& target, const QVector<QPointF>& points);
   Workspace* WorkspaceFor(const QStringList& files) const;
   void SaveSessionDialog();
   void OpenSessionDialog();
@@ -95,6 +106,7 @@ class MainWindow : public QMainWindow {
   SessionModel* session_;
   JobRunner* jobs_;
   PairWorkspace* pair_ = nullptr;
+  BenchmarkWorkspace* benchmark_ = nullptr;
   QList<Workspace*> workspaces_;
   QTabWidget* tabs_;
   ModelsPanel* models_ = nullptr;

@@ -5,12 +5,14 @@
 #include <QFileInfo>
 #include <QImageReader>
 #include <QJsonDocument>
+#include <QMenu>
 #include <QPainter>
 #include <QSaveFile>
 #include <QVBoxLayout>
 
 #include <cmath>
 
+#include "ui/examples_menu.h"
 #include "ui/model_status.h"
 #include "ui/pair_controller.h"
 #include "ui/pair_document.h"
@@ -79,7 +81,11 @@ void PairWorkspace::CreateActions() {
   auto* target = new QAction(tr("Open &Target Image..."), this);
   target->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
   connect(target, &QAction::triggered, this, [this] { OpenImageDialog(Side::kTarget); });
-  open_actions_ = {source, target};
+  examples_menu_ = CreateExamplesMenu(Examples(), this, [this](const ExamplePair& example) {
+    QString error;
+    if (!OpenExample(example, &error)) emit errorOccurred(error);
+  });
+  open_actions_ = {source, target, examples_menu_->menuAction()};
 
   auto* png = new QAction(tr("Export Comparison as &PNG..."), this);
   png->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -130,6 +136,16 @@ bool PairWorkspace::Open(const QStringList& files, std::optional<QPoint> drop_at
   // Dropped on the left half: source; on the right half: target.
   if (drop_at) side = drop_at->x() < width() / 2 ? Side::kSource : Side::kTarget;
   return document_->LoadImage(side, files[0], error);
+}
+
+bool PairWorkspace::OpenExample(const ExamplePair& example, QString* error) {
+  if (!example.Available()) {
+    if (error) *error = tr("Example %1: %2").arg(QString(example.title).remove('&'), example.missing);
+    return false;
+  }
+  if (!document_->LoadPair(example.source, example.target, error)) return false;
+  for (const QPointF& p : example.points) document_->AddPoint(p);
+  return true;
 }
 
 QJsonObject PairWorkspace::SaveDocument() const { return document_->ToJson(); }

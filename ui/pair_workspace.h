@@ -11,9 +11,12 @@
 #include "ui/pair_results.h"
 #include "ui/workspace.h"
 
+class QMenu;
+
 namespace corrlens::ui {
 
 class BackendProvider;
+struct ExamplePair;
 class JobRunner;
 class PairController;
 class PairDocument;
@@ -21,6 +24,8 @@ class PairRow;
 class PairToolbar;
 class SessionModel;
 
+// File -> Examples (kOpen actions) lists the built-in example pairs
+// (ui/examples_menu.h); choosing one opens it with its points.
 class PairWorkspace : public Workspace {
   Q_OBJECT
  public:
@@ -43,6 +48,12 @@ class PairWorkspace : public Workspace {
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
   QString Status() const override;
+
+  // Opens a built-in example: both images and its points on the source.
+  // False with `error` (and nothing changed) when its files are missing.
+  bool OpenExample(const ExamplePair& example, QString* error);
+  // The File -> Examples submenu (its menuAction() is among the kOpen actions).
+  QMenu* ExamplesMenu() const { return examples_menu_; }
 
   // Writes the comparison as PNG, or the matches as CSV / JSON (by suffix).
   // Returns false and sets `error` ("<file>: <reason>") on failure.
@@ -85,6 +96,7 @@ class PairWorkspace : public Workspace {
   PairToolbar* toolbar_ = nullptr;
   PairController* controller_ = nullptr;
   QList<QAction*> open_actions_, export_actions_, edit_actions_, view_actions_;
+  QMenu* examples_menu_ = nullptr;
   QWidget* rows_container_;
   std::vector<PairRow*> rows_;
   QStringList row_ids_;  // model id of each row (empty: the image row)

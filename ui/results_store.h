@@ -22,12 +22,12 @@ namespace corrlens::ui {
 
 // What a run was asked to do; stored with it as JSON.
 struct RunSettings {
-  QStringList tasks;                // bench::TaskNames() entries, in run order
-  QStringList models;               // model names
-  QString preset = "paper";         // "paper" or "quick"
-  QMap<QString, QString> datasets;  // task -> data location ("" or absent = the task's default)
-  QMap<QString, QString> protocols; // task -> protocol (transfer: "paper" or "standard")
-  QString versions;                 // program and library versions that produced the run
+  QStringList tasks;                 // bench::TaskNames() entries, in run order
+  QStringList models;                // model names
+  QString preset = "paper";          // "paper" or "quick"
+  QMap<QString, QString> datasets;   // task -> data location ("" or absent = the task's default)
+  QMap<QString, QString> protocols;  // task -> protocol (transfer: "paper" or "standard")
+  QString versions;                  // program and library versions that produced the run
 
   QJsonObject ToJson() const;
   // Reads ToJson's layout; absent keys keep their defaults.

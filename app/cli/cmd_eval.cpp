@@ -6,7 +6,9 @@
 //   --task equivariance: the 3D-equivariance probe on rendered meshes
 //     (--mesh FILE ...; see eval_equivariance.h);
 //   --task transfer: PF-PASCAL keypoint transfer (--dataset DIR; paper or
-//     standard protocol), or scoring of given --predictions.
+//     standard protocol), or scoring of given --predictions;
+//   --task tracking: TAP-Vid DAVIS point tracking (--dataset DIR or a .pkl,
+//     --videos N, --preset paper|interactive), or scoring of --predictions.
 // This file only parses flags and prints: the tasks live in core/bench.
 #include <fstream>
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "app/cli/report_printer.h"
 #include "core/bench/pair_task.h"
 #include "core/bench/task_catalog.h"
+#include "core/bench/tracking_task.h"
 #include "core/bench/transfer_task.h"
 #include "core/corr/feature_service.h"
 #include "core/util/error.h"
@@ -37,9 +40,11 @@ struct EvalArgs {
   int categories = 0;
   // --task all
   std::string dataset_root, preset = "paper";
+  // --task tracking (also --dataset, --preset, --predictions, --predictions-out)
+  int videos = 0;
 };
 
-// Every task whose data is present: transfer under --dataset-root (the
+// Every task whose data is present: transfer and tracking under --dataset-root (the
 // reference's data/ layout), the others on their default data.
 int RunAll(const EvalArgs& args) {
   if (args.backend.models.empty()) throw Error("no model given", {"", std::nullopt, "model"});
@@ -52,7 +57,8 @@ int RunAll(const EvalArgs& args) {
     spec.preset = args.preset;
     spec.protocol = args.protocol;
     spec.extract = args.backend.Extract();
-    if (task == "transfer") spec.dataset = args.dataset_root.empty() ? bench::DefaultDataset(task) : args.dataset_root;
+    if (task == "transfer" || task == "tracking")
+      spec.dataset = args.dataset_root.empty() ? bench::DefaultDataset(task) : args.dataset_root;
     const std::string missing = bench::ValidateDataset(spec);
     if (!missing.empty()) {
       std::cerr << "corrlens-cli: skipping " << task << ": " << missing << "\n";
@@ -78,6 +84,9 @@ int RunAll(const EvalArgs& args) {
     }
     fs::WriteFileAtomic(args.report.csv_out, csv);
   }
+  ReportArgs store = args.report;
+  store.preset = args.preset;
+  StoreReports(reports, store);
   return 0;
 }
 
@@ -127,6 +136,35 @@ int RunTransfer(const EvalArgs& args) {
   return 0;
 }
 
+int RunTracking(const EvalArgs& args) {
+  bench::TrackingTaskOptions options;
+  options.models = args.backend.models;
+  options.dataset = args.dataset;
+  options.videos = args.videos;
+  options.preset = args.preset;
+  if (options.dataset.empty())
+    throw Error("no dataset given", {"", std::nullopt, "dataset"},
+                "pass the folder with tapvid_davis_data_strided.pkl and tapvid-davis/, or tapvid_davis.pkl");
+  if (!options.Check()) throw Error("unknown tracking preset '" + args.preset + "'", {"", std::nullopt, "preset"},
+                                    "presets: paper, interactive");
+  if (!args.predictions.empty()) {
+    PrintReport(bench::ScoreTrackingPredictions(options, track::ReadTapVidPredictions(args.predictions)), args.report);
+    return 0;
+  }
+  if (args.backend.models.empty()) throw Error("no model given", {"", std::nullopt, "model"}, "or pass --predictions");
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  TerminalProgress progress;
+  std::vector<track::TapVidPredictions> predictions;
+  const bench::Report report =
+      bench::RunTrackingTask(options, *service, progress.progress, CancelToken(), &predictions);
+  progress.Finish();
+  for (size_t m = 0; m < predictions.size() && !args.predictions_out.empty(); ++m)
+    fs::WriteFileAtomic(PredictionsPath(args.predictions_out, predictions[m].model, predictions.size()),
+                        track::TapVidPredictionsToJson(predictions[m]));
+  PrintReport(report, args.report);
+  return 0;
+}
+
 bench::PairTaskOptions PairOptions(const EvalArgs& args) {
   bench::PairTaskOptions options = bench::PairTaskOptions::Sample(bench::PairTaskKindFromName(args.task));
   options.models = args.backend.models;
@@ -145,9 +183,11 @@ bench::PairTaskOptions PairOptions(const EvalArgs& args) {
 int RunEval(const EvalArgs& args) {
   if (args.task == "equivariance") return RunEquivarianceEval(args.equivariance, args.backend, args.report);
   if (args.task == "transfer") return RunTransfer(args);
+  if (args.task == "tracking") return RunTracking(args);
   if (args.task == "all") return RunAll(args);
   if (args.task != "homography" && args.task != "stereo")
-    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"}, "tasks: homography, stereo, equivariance, transfer, all");
+    throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"},
+                "tasks: homography, stereo, equivariance, transfer, tracking, all");
   const bench::PairTaskOptions options = PairOptions(args);
   const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
   TerminalProgress progress;
@@ -163,7 +203,8 @@ void AddEvalCommand(Commands& commands) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* app = commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)",
                                [args] { return RunEval(*args); });
-  app->add_option("--task", args->task, "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL) or all")
+  app->add_option("--task", args->task,
+                  "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL), tracking (TAP-Vid) or all")
       ->required();
   app->add_option("--source", args->source, "Source (left) image; default: OpenCV sample data");
   app->add_option("--target", args->target, "Target (right) image; default: OpenCV sample data");
@@ -174,15 +215,23 @@ void AddEvalCommand(Commands& commands) {
   app->add_option("--grid-step", args->step, "Source grid spacing in pixels");
   app->add_option("--margin", args->margin, "Grid distance from the source border in pixels");
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels");
-  app->add_option("--dataset", args->dataset, "transfer: folder holding PF-dataset-PASCAL/");
-  app->add_option("--dataset-root", args->dataset_root, "all: the reference's data/ folder (PF-dataset-PASCAL/ ...)");
-  app->add_option("--preset", args->preset, "all: paper (full protocols) or quick (small subsets)")->capture_default_str();
+  app->add_option("--dataset", args->dataset,
+                  "transfer: folder holding PF-dataset-PASCAL/; tracking: folder with tapvid_davis_data_strided.pkl "
+                  "and tapvid-davis/, or a TAP-Vid .pkl");
+  app->add_option("--videos", args->videos, "tracking: only the first N videos (0 = all)");
+  app->add_option("--dataset-root", args->dataset_root,
+                  "all: the reference's data/ folder (PF-dataset-PASCAL/, TAP-Vid ...)");
+  app->add_option("--preset", args->preset,
+                  "all: paper (full protocols) or quick (small subsets); tracking: paper or interactive")
+      ->capture_default_str();
   app->add_option("--pairs", args->pairs, "transfer: pair CSV (default: the protocol's file in PF-dataset-PASCAL/)");
   app->add_option("--protocol", args->protocol, "transfer: paper (3DCorrEnhance, default) or standard")
       ->capture_default_str();
   app->add_option("--categories", args->categories, "transfer: only the first N classes (0 = all 20)");
-  app->add_option("--predictions", args->predictions, "transfer: score this predictions JSON instead of running a model");
-  app->add_option("--predictions-out", args->predictions_out, "transfer: write each model's predictions JSON");
+  app->add_option("--predictions", args->predictions,
+                  "transfer, tracking: score this predictions JSON instead of running a model");
+  app->add_option("--predictions-out", args->predictions_out,
+                  "transfer, tracking: write each model's predictions JSON");
   AddBackendOptions(app, &args->backend, /*model_required=*/false);  // not with --predictions
   AddReportOptions(app, &args->report);
   AddEquivarianceOptions(app, &args->equivariance);

@@ -7,6 +7,8 @@ void AddInspectCommand(Commands& commands);
 void AddRenderCommand(Commands& commands);
 void AddMatchCommand(Commands& commands);
 void AddEvalCommand(Commands& commands);
+void AddTrackCommand(Commands& commands);
+void AddFinetuneCommand(Commands& commands);  // cmd_finetune.cpp
 #ifdef CORRLENS_HAVE_MODEL
 void AddModelsCommand(Commands& commands);
 void AddFeaturesCommand(Commands& commands);
@@ -18,6 +20,8 @@ void AddAllCommands(Commands& commands) {
   AddRenderCommand(commands);
   AddMatchCommand(commands);
   AddEvalCommand(commands);
+  AddTrackCommand(commands);
+  AddFinetuneCommand(commands);
 #ifdef CORRLENS_HAVE_MODEL
   AddModelsCommand(commands);
   AddFeaturesCommand(commands);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 #include "core/bench/report.h"
 #include "core/util/progress.h"
@@ -14,13 +15,20 @@ namespace corrlens::cli {
 struct ReportArgs {
   bool json = false;    // --json: the Report JSON on stdout
   std::string csv_out;  // --csv-out FILE: the Report as CSV (written atomically)
+  std::string db;       // --db FILE: keep the run in the benchmark database (the GUI's history)
+  std::string preset = "paper";  // recorded with the run in --db
 };
 
-// Adds --json and --csv-out to `app`.
+// Adds --json, --csv-out and --db to `app`.
 void AddReportOptions(CLI::App* app, ReportArgs* args);
 
-// Prints `report` (JSON or the text table) and writes the CSV when asked.
+// Prints `report` (JSON or the text table), writes the CSV and stores the
+// run in the database when asked.
 void PrintReport(const bench::Report& report, const ReportArgs& args);
+
+// Stores `reports` as one finished run in args.db (no-op when unset).
+// Throws corrlens::Error naming the file when it cannot be written.
+void StoreReports(const std::vector<bench::Report>& reports, const ReportArgs& args);
 
 // "[ 42%] message" on stderr when it is a terminal; silent otherwise.
 struct TerminalProgress {

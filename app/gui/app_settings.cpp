@@ -1,5 +1,8 @@
 #include "app/gui/app_settings.h"
 
+#include <QDir>
+#include <QStandardPaths>
+
 namespace corrlens::app {
 
 ui::WindowState LoadWindowState(QSettings& settings) {
@@ -23,6 +26,34 @@ FeatureServiceOptions LoadFeatureOptions(QSettings& settings) {
   options.backend.device = settings.value("compute/device", "cpu").toString().toStdString();
   for (const QString& dir : settings.value("models/dirs").toStringList()) options.backend.model_dirs.push_back(dir.toStdString());
   return options;
+}
+
+ui::BenchmarkSettings LoadBenchmarkSettings(QSettings& settings) {
+  ui::BenchmarkSettings benchmark;
+  benchmark.tasks = settings.value("benchmark/tasks").toStringList();
+  benchmark.preset = settings.value("benchmark/preset", benchmark.preset).toString();
+  benchmark.transfer_protocol = settings.value("benchmark/transfer_protocol", benchmark.transfer_protocol).toString();
+  settings.beginGroup("benchmark/datasets");
+  for (const QString& task : settings.childKeys()) benchmark.datasets.insert(task, settings.value(task).toString());
+  settings.endGroup();
+  return benchmark;
+}
+
+void SaveBenchmarkSettings(QSettings& settings, const ui::BenchmarkSettings& benchmark) {
+  settings.setValue("benchmark/tasks", benchmark.tasks);
+  settings.setValue("benchmark/preset", benchmark.preset);
+  settings.setValue("benchmark/transfer_protocol", benchmark.transfer_protocol);
+  settings.remove("benchmark/datasets");
+  for (auto it = benchmark.datasets.begin(); it != benchmark.datasets.end(); ++it)
+    settings.setValue("benchmark/datasets/" + it.key(), it.value());
+}
+
+QString ResultsDatabasePath(QSettings& settings) {
+  const QString configured = settings.value("benchmark/database").toString();
+  if (!configured.isEmpty()) return configured;
+  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  QDir().mkpath(dir);
+  return dir + "/benchmark-runs.sqlite";
 }
 
 bool IsFirstLaunch(QSettings& settings) { return !settings.value("app/launched", false).toBool(); }

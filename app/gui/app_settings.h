@@ -5,6 +5,7 @@
 #include <QSettings>
 
 #include "core/corr/feature_service.h"
+#include "ui/benchmark_settings.h"
 #include "ui/main_window.h"
 
 namespace corrlens::app {
@@ -16,5 +17,11 @@ void SaveWindowState(QSettings& settings, const ui::WindowState& state);
 FeatureServiceOptions LoadFeatureOptions(QSettings& settings);
 bool IsFirstLaunch(QSettings& settings);
 void MarkLaunched(QSettings& settings);
+// The Benchmark workspace's choices ("benchmark/..." keys).
+ui::BenchmarkSettings LoadBenchmarkSettings(QSettings& settings);
+void SaveBenchmarkSettings(QSettings& settings, const ui::BenchmarkSettings& benchmark);
+// The benchmark runs' SQLite file: "benchmark/database", else
+// benchmark-runs.sqlite in the application data folder (created).
+QString ResultsDatabasePath(QSettings& settings);
 
 }  // namespace corrlens::app

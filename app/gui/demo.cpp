@@ -1,24 +1,21 @@
 #include "app/gui/demo.h"
 
-#include <QFileInfo>
-
 namespace corrlens::app {
 
-QString DemoDataDir() {
-  const QStringList candidates = {qEnvironmentVariable("CORRLENS_DEMO_DATA"),
-                                  QStringLiteral("/usr/share/doc/opencv-doc/examples/data"),
-                                  QStringLiteral("/usr/share/opencv4/samples/data")};
-  for (const QString& dir : candidates) {
-    if (!dir.isEmpty() && QFileInfo::exists(dir + "/graf1.png") && QFileInfo::exists(dir + "/graf3.png"))
-      return dir;
+std::optional<ui::ExamplePair> DemoExample() {
+  const QVector<ui::ExamplePair> examples = ui::Examples();
+  for (const char* id : {"tricycle", "graffiti"}) {
+    const std::optional<ui::ExamplePair> example = ui::FindExample(examples, id);
+    if (example && example->Available()) return example;
   }
-  return {};
+  return std::nullopt;
 }
 
 QStringList DemoModels(const QVector<ui::ModelEntry>& models) {
   QStringList ids;
   for (const ui::ModelEntry& m : models) {
-    if (m.available && !m.id.startsWith("custom:")) ids << m.id;
+    if (!m.available || m.id.startsWith("custom:")) continue;
+    if (m.id == "dense_sift" || !m.id.startsWith("dense_")) ids << m.id;
   }
   return ids;
 }

@@ -20,6 +20,7 @@
 #include "app/gui/demo.h"
 #include "app/gui/registry_provider.h"
 #include "core/util/blas_check.h"
+#include "ui/benchmark_workspace.h"
 #include "ui/job_runner.h"
 #include "ui/main_window.h"
 #include "ui/pair_document.h"
@@ -129,19 +130,18 @@ QString CheckSessionFile(const QString& path) {
 }
 
 void OpenDemo(corrlens::ui::MainWindow& window, corrlens::app::RegistryProvider& backends, bool modal) {
-  const QString dir = corrlens::app::DemoDataDir();
-  if (dir.isEmpty()) {
+  const std::optional<corrlens::ui::ExamplePair> demo = corrlens::app::DemoExample();
+  if (!demo) {
     const QString error = QObject::tr(
-        "Demo images graf1.png/graf3.png not found; install the "
-        "Debian package opencv-doc or set CORRLENS_DEMO_DATA.");
+        "Demo images not found: neither the bundled examples (/usr/share/corrlens/examples; "
+        "set CORRLENS_EXAMPLES) nor graf1.png/graf3.png (install opencv-doc or set CORRLENS_DEMO_DATA).");
     std::fprintf(stderr, "corrlens: %s\n", qPrintable(error));
     window.ReportError(error, modal);
     return;
   }
-  window.OpenPair(dir + "/graf1.png", dir + "/graf3.png");
+  if (!window.OpenPair(demo->source, demo->target)) return;
   window.Session()->SetModels(corrlens::app::DemoModels(backends.Models()));
-  window.Pair()->Document()->AddPoint(QPointF(285, 250));
-  window.Pair()->Document()->AddPoint(QPointF(520, 420));
+  for (const QPointF& point : demo->points) window.Pair()->Document()->AddPoint(point);
 }
 
 // Opens what the command line names: a session, a pair, or the demo.
@@ -182,9 +182,13 @@ int main(int argc, char** argv) {
 
   QSettings settings;
   corrlens::app::RegistryProvider backends(corrlens::app::LoadFeatureOptions(settings));
-  corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings), {&backends});
+  const corrlens::ui::MainWindowServices services{&backends, corrlens::app::LoadBenchmarkSettings(settings),
+                                                  corrlens::app::ResultsDatabasePath(settings)};
+  corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings), services);
   QObject::connect(&window, &corrlens::ui::MainWindow::stateChanged, &window,
                    [&] { corrlens::app::SaveWindowState(settings, window.State()); });
+  QObject::connect(window.Benchmark(), &corrlens::ui::BenchmarkWorkspace::settingsChanged, &window,
+                   [&](const corrlens::ui::BenchmarkSettings& b) { corrlens::app::SaveBenchmarkSettings(settings, b); });
   if (!args.screenshot.isEmpty()) window.resize(1500, 900);
   window.show();
 

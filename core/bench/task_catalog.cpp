@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "core/bench/pair_task.h"
+#include "core/bench/tracking_task.h"
 #include "core/bench/transfer_task.h"
+#include "core/track/tapvid_dataset.h"
 #include "core/util/error.h"
 #include "core/util/sample_data.h"
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
@@ -58,6 +60,15 @@ Report RunTransfer(const TaskSpec& spec, FeatureProvider& provider, Progress& pr
   return RunTransferTask(options, provider, progress, cancel);
 }
 
+// TAP-Vid DAVIS with the paper's tracker preset; quick = the first 2 videos.
+Report RunTracking(const TaskSpec& spec, FeatureProvider& provider, Progress& progress, const CancelToken& cancel) {
+  TrackingTaskOptions options;
+  options.models = spec.models;
+  options.dataset = Dataset(spec);
+  if (spec.preset == "quick") options.videos = 2;
+  return RunTrackingTask(options, provider, progress, cancel);
+}
+
 Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress& progress,
                        const CancelToken& cancel) {
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
@@ -80,7 +91,7 @@ Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress
 }  // namespace
 
 std::vector<std::string> TaskNames() {
-  std::vector<std::string> names = {"transfer", "homography", "stereo"};
+  std::vector<std::string> names = {"transfer", "tracking", "homography", "stereo"};
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
   names.insert(names.begin() + 1, "equivariance");
 #endif
@@ -89,6 +100,7 @@ std::vector<std::string> TaskNames() {
 
 std::string TaskDescription(const std::string& task) {
   if (task == "transfer") return "PF-PASCAL semantic keypoint transfer (PCK@0.05/0.10/0.15)";
+  if (task == "tracking") return "TAP-Vid DAVIS point tracking (average Jaccard, <delta avg, occlusion accuracy)";
   if (task == "equivariance") return "3D equivariance of rendered meshes (APE, PCDP)";
   if (task == "homography") return "Planar homography pair graf1 -> graf3 (PCK in pixels)";
   if (task == "stereo") return "Rectified stereo pair aloeL -> aloeR with ground-truth disparity (PCK in pixels)";
@@ -97,6 +109,7 @@ std::string TaskDescription(const std::string& task) {
 
 std::string DefaultDataset(const std::string& task) {
   if (task == "transfer") return "data";  // the reference's data/ folder
+  if (task == "tracking") return "data";  // tapvid_davis_data_strided.pkl + tapvid-davis/
   if (task == "equivariance") return AssimpModelsDir() + "/OBJ/spider.obj";
   if (task == "homography" || task == "stereo") return OpenCvSampleDir();
   return "";
@@ -122,6 +135,7 @@ std::string ValidateDataset(const TaskSpec& spec) {
       return (csv.parent_path() / "JPEGImages").string() + " is missing: unpack PF-dataset-PASCAL.zip there";
     return "";
   }
+  if (spec.task == "tracking") return track::CheckTapVidPath(location);
   if (spec.task == "equivariance") {
     if (!Exists(location)) return location + " is missing: give a mesh file or folder (assimp-testmodels ships some)";
     return "";
@@ -135,8 +149,10 @@ Report RunTask(const TaskSpec& spec, FeatureProvider& provider, Progress& progre
   Report report;
   if (spec.task == "homography" || spec.task == "stereo") report = RunPair(spec, provider, progress, cancel);
   else if (spec.task == "transfer") report = RunTransfer(spec, provider, progress, cancel);
+  else if (spec.task == "tracking") report = RunTracking(spec, provider, progress, cancel);
   else if (spec.task == "equivariance") report = RunEquivariance(spec, provider, progress, cancel);
-  else throw Error("unknown task '" + spec.task + "'", {"", std::nullopt, "task"}, "tasks: transfer, equivariance, homography, stereo");
+  else throw Error("unknown task '" + spec.task + "'", {"", std::nullopt, "task"},
+                   "tasks: transfer, tracking, equivariance, homography, stereo");
   if (spec.preset == "quick") report.notes.push_back("quick preset: a small subset, not comparable with the paper");
   return report;
 }

@@ -1,5 +1,7 @@
 #include "core/io/torch_convert.h"
 
+#include <torch/types.h>  // torch::kFloat32..., torch::empty (also builds without the PCH)
+
 #include <cstring>
 
 #include "core/util/error.h"

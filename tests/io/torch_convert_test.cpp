@@ -1,3 +1,6 @@
+// LibTorch before Qt: Qt defines `slots`, which LibTorch headers use as a name.
+#include <torch/types.h>  // also builds without the PCH
+
 #include <QtTest>
 
 #include <cstring>

@@ -53,9 +53,17 @@ class CmdEvalTest : public QObject {
     CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     QTemporaryDir dir;
     const QString csv = dir.filePath("r.csv");
+    const QString db = dir.filePath("runs.sqlite");
     const Result r = RunCli({"eval", "--task", "homography", "--model", "dense_sift", "--grid-step", "64",
-                             "--csv-out", csv});
+                             "--csv-out", csv, "--db", db});
     QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("stored as run 1 in"), qPrintable(r.err));
+    // The same database again: a second run; a file that is not a database is refused.
+    QVERIFY(RunCli({"eval", "--task", "stereo", "--model", "dense_sift", "--grid-step", "96", "--db", db})
+                .err.contains("stored as run 2"));
+    const Result bad = RunCli({"eval", "--task", "stereo", "--model", "dense_sift", "--grid-step", "96", "--db", csv});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains("r.csv"), qPrintable(bad.err));
     QVERIFY(r.out.contains("pck@5px %"));
     QFile file(csv);
     QVERIFY(file.open(QIODevice::ReadOnly));

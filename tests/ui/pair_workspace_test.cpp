@@ -56,7 +56,7 @@ class PairWorkspaceTest : public QObject {
   void actionsPerMenu() {
     SessionModel session;
     PairWorkspace pair(&session);
-    QCOMPARE(pair.Actions(WorkspaceMenu::kOpen).size(), 2);
+    QCOMPARE(pair.Actions(WorkspaceMenu::kOpen).size(), 3);  // source, target, Examples submenu
     QCOMPARE(pair.Actions(WorkspaceMenu::kExport).size(), 2);
     QVERIFY(!pair.Actions(WorkspaceMenu::kExport)[1]->isEnabled());  // no models compared here
     pair.Document()->AddPoint({1, 1});

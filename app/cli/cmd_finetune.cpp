@@ -1,0 +1,127 @@
+// corrlens-cli finetune: trains the 3DCorrEnhance adapter (LoRA + refine
+// conv) of a DINOv2 backbone on rendered multiview pairs of meshes; prints
+// step, loss, steps/s and ETA; writes checkpoints in the published layout.
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/util/error.h"
+#include "core/util/log.h"
+#ifdef CORRLENS_HAVE_FINETUNE
+#include "core/finetune/trainer.h"
+#endif
+
+namespace corrlens::cli {
+namespace {
+
+struct FinetuneArgs {
+  std::string backbone = "dinov2_vits14";
+  bool reg = false;
+  std::string weights;
+  bool random_init = false;
+  std::string meshes;
+  int64_t steps = 1000;
+  int batch = 1;
+  double lr = 1e-5;
+  int size = 512;
+  int points = 3000;
+  int target_res = 640;
+  bool no_augment = false;
+  uint64_t seed = 42;
+  std::string out;
+  int64_t save_every = 0;
+  std::string resume;
+  std::string eval_meshes;
+  int64_t eval_every = 0;
+  bool json_log = false;
+};
+
+#ifdef CORRLENS_HAVE_FINETUNE
+void PrintStep(const finetune::StepInfo& s, bool json) {
+  if (json) {
+    nlohmann::json j = {{"step", s.step}, {"total", s.total}, {"positives", s.positives},
+                        {"grad_norm", s.grad_norm}, {"steps_per_s", s.steps_per_s}, {"eta_s", s.eta_s},
+                        {"mesh", s.mesh}};
+    j["loss"] = std::isnan(s.loss) ? nlohmann::json(nullptr) : nlohmann::json(s.loss);
+    if (!s.checkpoint.empty()) j["checkpoint"] = s.checkpoint;
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cout << "step " << s.step << "/" << s.total << "  loss " << s.loss << "  " << s.steps_per_s << " steps/s  ETA "
+            << static_cast<int64_t>(s.eta_s) << " s" << (s.checkpoint.empty() ? "" : "  saved " + s.checkpoint)
+            << std::endl;
+}
+
+int RunFinetuneCommand(const FinetuneArgs& a) {
+  if (!a.eval_meshes.empty() || a.eval_every > 0)
+    throw Error("--eval-meshes/--eval-every are not implemented yet", {"", std::nullopt, "--eval-meshes"},
+                "run `corrlens-cli eval --task equivariance` with --adapter on the checkpoint");
+  finetune::FinetuneOptions o;
+  o.backbone = a.backbone;
+  o.reg = a.reg;
+  o.weights = a.weights;
+  o.random_init = a.random_init;
+  if (o.random_init) log::Warn("--random-init: random backbone weights (tests and demos only; results mean nothing)");
+  else if (o.weights.empty())
+    throw Error("no backbone weights", {"", std::nullopt, "--weights"}, "pass --weights FILE (or --random-init for a demo)");
+  o.meshes = finetune::ExpandMeshes(a.meshes);
+  o.steps = a.steps;
+  o.batch = a.batch;
+  o.lr = a.lr;
+  o.seed = a.seed;
+  o.target_res = a.target_res;
+  o.data.image_size = a.size;
+  o.data.points = a.points;
+  o.data.augment.enabled = !a.no_augment;
+  o.out_dir = a.out;
+  o.checkpoint_every = a.save_every;
+  o.resume = a.resume;
+  Progress progress;
+  CancelToken cancel;
+  const auto result = finetune::RunFinetune(
+      o, progress, cancel, [&](const finetune::StepInfo& s) { PrintStep(s, a.json_log); },
+      [](const std::string& w) { log::Warn("{}", w); });
+  if (!a.json_log && !result.checkpoint.empty()) std::cout << "checkpoint " << result.checkpoint << std::endl;
+  return 0;
+}
+#endif
+
+}  // namespace
+
+void AddFinetuneCommand(Commands& commands) {
+  auto a = std::make_shared<FinetuneArgs>();
+  CLI::App* app = commands.Add("finetune",
+                               "Finetune a DINOv2 backbone for 3D equivariance (LoRA + refine conv, needs a display or xvfb-run)",
+                               [a]() -> int {
+#ifdef CORRLENS_HAVE_FINETUNE
+                                 return RunFinetuneCommand(*a);
+#else
+                                 throw Error("this build has no finetuning", {}, "needs LibTorch and the renderer");
+#endif
+                               });
+  app->add_option("--backbone", a->backbone, "DINOv2 architecture, e.g. dinov2_vits14")->capture_default_str();
+  app->add_flag("--reg", a->reg, "Use the registers variant (dinov2_..._reg)");
+  app->add_option("--weights", a->weights, "Backbone weights file (torch-hub .pth, safetensors)");
+  app->add_flag("--random-init", a->random_init, "TESTS/DEMOS ONLY: random backbone weights instead of --weights");
+  app->add_option("--meshes", a->meshes, "Folder of meshes or a list file (one path per line)")->required();
+  app->add_option("--steps", a->steps, "Total optimizer steps")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--batch", a->batch, "Pairs per step (only 1, the reference's)")->check(CLI::Range(1, 1));
+  app->add_option("--lr", a->lr, "AdamW learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--size", a->size, "Render size in pixels (intrinsics scale with it)")->check(CLI::Range(32, 4096))
+      ->capture_default_str();
+  app->add_option("--points", a->points, "Foreground points per view")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--target-res", a->target_res, "Model input: longer side / 8 tokens (reference: 640)")
+      ->check(CLI::Range(8, 4096))->capture_default_str();
+  app->add_flag("--no-augment", a->no_augment, "Disable the augmentations");
+  app->add_option("--seed", a->seed, "Seed of the adapter init, pairs and augmentations")->capture_default_str();
+  app->add_option("--out", a->out, "Run folder for checkpoints (last.ckpt, step-NNNNNN.ckpt)");
+  app->add_option("--save-every", a->save_every, "Steps between checkpoints (0: only at the end)");
+  app->add_option("--resume", a->resume, "Continue from a checkpoint (optimizer state included)");
+  app->add_option("--eval-meshes", a->eval_meshes, "Held-out meshes for the equivariance probe (not implemented yet)");
+  app->add_option("--eval-every", a->eval_every, "Steps between probes (not implemented yet)");
+  app->add_flag("--json-log", a->json_log, "One JSON object per step");
+}
+
+}  // namespace corrlens::cli

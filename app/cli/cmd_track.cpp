@@ -1,0 +1,201 @@
+// corrlens-cli track: follows query points through a video (a file FFmpeg
+// decodes, or a folder of frames) with one or more models, the paper's
+// tracker (core/track) in a named preset, and writes the tracks as JSON and
+// optionally an annotated video. Points are "t,x,y;t,x,y" in source pixels.
+#include <nlohmann/json.hpp>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "app/cli/backend_args.h"
+#include "app/cli/command.h"
+#include "app/cli/report_printer.h"
+#include "core/bench/letterbox.h"
+#include "core/corr/feature_service.h"
+#include "core/track/feature_volume.h"
+#include "core/util/error.h"
+#include "core/util/fs.h"
+
+namespace corrlens::cli {
+namespace {
+
+struct TrackArgs {
+  BackendArgs backend;
+  std::string video, points, preset = "paper", out, video_out;
+  int frames = 0;
+  bool json = false;
+};
+
+struct ModelTracks {
+  std::string model;
+  track::TrackResult result;  // source pixels
+  double seconds = 0.0;
+};
+
+// "t,x,y;t,x,y" -> queries; one clear error for bad text or points outside the video.
+std::vector<track::Query> ParseQueries(const std::string& text, const video::VideoInfo& info, int frames) {
+  std::vector<track::Query> queries;
+  std::stringstream all(text);
+  std::string item;
+  while (std::getline(all, item, ';')) {
+    if (item.find_first_not_of(" \t") == std::string::npos) continue;
+    std::stringstream fields(item);
+    double t = 0, x = 0, y = 0;
+    char c1 = 0, c2 = 0;
+    std::string rest;
+    if (!(fields >> t >> c1 >> x >> c2 >> y) || c1 != ',' || c2 != ',' || (fields >> rest) || t != std::floor(t))
+      throw Error("bad point '" + item + "'", {"", std::nullopt, "--points"},
+                  "expected \"t,x,y;t,x,y\": frame index, then x and y in video pixels");
+    if (t < 0 || t >= frames || x < 0 || y < 0 || x > info.width - 1 || y > info.height - 1)
+      throw Error("point '" + item + "' lies outside the video (" + std::to_string(frames) + " frames of " +
+                      std::to_string(info.width) + "x" + std::to_string(info.height) + ")",
+                  {"", std::nullopt, "--points"});
+    queries.push_back({int(t), x, y});
+  }
+  if (queries.empty()) throw Error("no points given", {"", std::nullopt, "--points"}, "expected \"t,x,y;t,x,y\"");
+  return queries;
+}
+
+ModelTracks TrackWith(const TrackArgs& args, video::VideoSource& video, FeatureProvider& provider,
+                      const std::string& model, const std::vector<track::Query>& queries, Progress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  track::VolumeOptions options;
+  options.preset = track::TrackPreset::FromName(args.preset);
+  options.resize = bench::ResizeLanczosPil;
+  options.frames = args.frames;
+  Progress features = progress.Sub(0.0, 0.6), tracking = progress.Sub(0.6, 1.0);
+  const track::FeatureVolume volume = track::ExtractVolume(video, provider, model, options, features, CancelToken());
+  const double sx = double(volume.geometry.image_width) / video.Info().width;
+  const double sy = double(volume.geometry.image_height) / video.Info().height;
+  std::vector<track::Query> scaled = queries;
+  for (track::Query& q : scaled) q.x *= sx, q.y *= sy;
+  ModelTracks out{model, track::TrackPoints(volume, scaled, options.preset.tracker, tracking, CancelToken()), 0.0};
+  out.result.tracks.Scale(1.0 / sx, 1.0 / sy);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+nlohmann::ordered_json TracksJson(const TrackArgs& args, const video::VideoInfo& info, int frames,
+                                  const std::vector<track::Query>& queries, const std::vector<ModelTracks>& all) {
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const ModelTracks& m : all) {
+    nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
+    const track::TrackSet& s = m.result.tracks;
+    for (int n = 0; n < s.tracks; ++n) {
+      nlohmann::ordered_json points = nlohmann::ordered_json::array(), occluded = points, similarity = points;
+      for (int t = 0; t < s.frames; ++t) {
+        points.push_back({s.X(n, t), s.Y(n, t)});
+        occluded.push_back(bool(s.Occluded(n, t)));
+        similarity.push_back(m.result.similarity[size_t(n) * s.frames + t]);
+      }
+      const track::Query& q = queries[size_t(n)];
+      tracks.push_back(
+          {{"query", {q.frame, q.x, q.y}}, {"points", points}, {"occluded", occluded}, {"similarity", similarity}});
+    }
+    models.push_back({{"model", m.model}, {"seconds", m.seconds}, {"tracks", tracks}});
+  }
+  return {{"video", args.video}, {"frames", frames},      {"width", info.width}, {"height", info.height},
+          {"fps", info.fps},     {"preset", args.preset}, {"models", models}};
+}
+
+void PrintSummary(const std::string& preset, const std::vector<track::Query>& queries,
+                  const std::vector<ModelTracks>& all, int frames) {
+  std::printf("%zu points through %d frames, preset %s\n", queries.size(), frames, preset.c_str());
+  for (const ModelTracks& m : all) {
+    std::printf("%s (%.1f s):\n", m.model.c_str(), m.seconds);
+    const track::TrackSet& s = m.result.tracks;
+    for (int n = 0; n < s.tracks; ++n) {
+      int visible = 0;
+      for (int t = 0; t < s.frames; ++t) visible += !s.Occluded(n, t);
+      const track::Query& q = queries[size_t(n)];
+      std::printf("  point %d (frame %d, %.1f, %.1f): visible in %d of %d frames, frame %d at (%.1f, %.1f)\n", n,
+                  q.frame, q.x, q.y, visible, frames, frames - 1, s.X(n, frames - 1), s.Y(n, frames - 1));
+    }
+  }
+}
+
+// The video with the first model's tracks: a trail of the last positions and
+// a filled dot where visible, a ring where predicted occluded.
+void WriteAnnotated(const std::string& path, video::VideoSource& video, int frames, const track::TrackSet& s) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  int fourcc = 0;
+  if (ext == ".avi")
+    fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  else if (ext == ".mp4")
+    fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+  else
+    throw Error("unsupported video extension '" + ext + "'", {path, std::nullopt, "--video-out"}, "use .avi or .mp4");
+  const double fps = video.Info().fps > 0 ? video.Info().fps : 10.0;
+  const std::string partial = path + ".partial" + ext;
+  cv::VideoWriter writer(partial, fourcc, fps, cv::Size(video.Info().width, video.Info().height));
+  if (!writer.isOpened()) throw Error("cannot write the video", {path, std::nullopt, "--video-out"});
+  const int radius = std::max(3, video.Info().width / 160);
+  for (int t = 0; t < frames; ++t) {
+    cv::Mat bgr;
+    cv::cvtColor(video.Frame(t), bgr, cv::COLOR_RGB2BGR);
+    for (int n = 0; n < s.tracks; ++n) {
+      cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(uint8_t((n * 37) % 180), 220, 255)), color;
+      cv::cvtColor(hsv, color, cv::COLOR_HSV2BGR);
+      const cv::Scalar c(color.at<cv::Vec3b>(0, 0)[0], color.at<cv::Vec3b>(0, 0)[1], color.at<cv::Vec3b>(0, 0)[2]);
+      for (int k = std::max(1, t - 10); k <= t; ++k)
+        cv::line(bgr, cv::Point2d(s.X(n, k - 1), s.Y(n, k - 1)), cv::Point2d(s.X(n, k), s.Y(n, k)), c, 1, cv::LINE_AA);
+      cv::circle(bgr, cv::Point2d(s.X(n, t), s.Y(n, t)), radius, c, s.Occluded(n, t) ? 1 : cv::FILLED, cv::LINE_AA);
+    }
+    writer.write(bgr);
+  }
+  writer.release();
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) throw Error("cannot move the written video into place: " + ec.message(), {path, std::nullopt, "--video-out"});
+}
+
+int RunTrack(const TrackArgs& args) {
+  const track::TrackPreset preset = track::TrackPreset::FromName(args.preset);  // fails early on a bad name
+  if (args.frames < 0) throw Error("--frames must be >= 0", {"", std::nullopt, "--frames"});
+  const std::unique_ptr<video::VideoSource> video = video::OpenVideo(args.video);
+  const int frames = args.frames > 0 ? std::min(args.frames, video->FrameCount()) : video->FrameCount();
+  const std::vector<track::Query> queries = ParseQueries(args.points, video->Info(), frames);
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  TerminalProgress progress;
+  std::vector<ModelTracks> all;
+  for (size_t m = 0; m < args.backend.models.size(); ++m) {
+    const double n = double(args.backend.models.size());
+    Progress sub = progress.progress.Sub(m / n, (m + 1) / n);
+    all.push_back(TrackWith(args, *video, *service, args.backend.models[m], queries, sub));
+  }
+  progress.Finish();
+  const nlohmann::ordered_json json = TracksJson(args, video->Info(), frames, queries, all);
+  if (!args.out.empty()) fs::WriteFileAtomic(args.out, json.dump(1) + "\n");
+  if (!args.video_out.empty()) WriteAnnotated(args.video_out, *video, frames, all.front().result.tracks);
+  if (args.json)
+    std::cout << json.dump(1) << "\n";
+  else
+    PrintSummary(preset.name, queries, all, frames);
+  return 0;
+}
+
+}  // namespace
+
+void AddTrackCommand(Commands& commands) {
+  auto args = std::make_shared<TrackArgs>();
+  CLI::App* app = commands.Add("track", "Track points through a video (the paper's tracker; TAP-Vid protocol)",
+                               [args] { return RunTrack(*args); });
+  app->add_option("--video", args->video, "Video file (anything FFmpeg decodes) or a folder of frames")->required();
+  app->add_option("--points", args->points, "Query points \"t,x,y;t,x,y\": frame index, x, y in video pixels")
+      ->required();
+  app->add_option("--preset", args->preset, "paper (854x476, stride 7, x_prenorm) or interactive (640 px, stride 14)")
+      ->capture_default_str();
+  app->add_option("--frames", args->frames, "Track through the first N frames only (0 = all)");
+  app->add_option("--out", args->out, "Write the tracks as JSON");
+  app->add_option("--video-out", args->video_out, "Write the video with the first model's tracks (.avi or .mp4)");
+  app->add_flag("--json", args->json, "Print the tracks JSON instead of the summary");
+  AddBackendOptions(app, &args->backend);
+}
+
+}  // namespace corrlens::cli

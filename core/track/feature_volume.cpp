@@ -1,0 +1,114 @@
+#include "core/track/feature_volume.h"
+
+#include <torch/torch.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/util/error.h"
+
+namespace corrlens::track {
+namespace {
+
+bool SameGrid(const GridGeometry& a, const GridGeometry& b) {
+  return a.image_width == b.image_width && a.image_height == b.image_height && a.input_width == b.input_width &&
+         a.input_height == b.input_height && a.patch == b.patch && a.stride == b.stride &&
+         a.grid_width == b.grid_width && a.grid_height == b.grid_height;
+}
+
+at::Tensor Allocate(const FeatureMap& first, int frames, const VolumeOptions& options, const std::string& model) {
+  const uint64_t bytes = uint64_t(frames) * uint64_t(first.features.numel()) * sizeof(float);
+  if (bytes > options.max_bytes)
+    throw Error("the feature volume of " + std::to_string(frames) + " frames needs " + std::to_string(bytes >> 20) +
+                    " MiB, above the limit of " + std::to_string(options.max_bytes >> 20) + " MiB",
+                {"", std::nullopt, "model " + model}, "track fewer frames or use the interactive preset");
+  const GridGeometry& g = first.geometry;
+  return torch::empty({frames, g.grid_height, g.grid_width, first.features.size(0)},
+                      first.features.options().dtype(torch::kFloat32));
+}
+
+}  // namespace
+
+TrackPreset TrackPreset::Paper() { return TrackPreset(); }
+
+TrackPreset TrackPreset::Interactive() {
+  TrackPreset p;
+  p.name = "interactive";
+  p.width = p.height = 0;
+  p.long_side = 640;
+  p.stride = 14;
+  p.layer = FeatureLayer::kNorm;
+  return p;
+}
+
+TrackPreset TrackPreset::FromName(const std::string& name) {
+  if (name == "paper") return Paper();
+  if (name == "interactive") return Interactive();
+  throw Error("unknown tracking preset '" + name + "'", {"", std::nullopt, "preset"}, "presets: paper, interactive");
+}
+
+bool TrackPreset::Check() const {
+  const bool fixed = width > 0 && height > 0;
+  return !name.empty() && (fixed || (width == 0 && height == 0 && long_side > 0)) && multiple > 0 && stride > 0 &&
+         tracker.Check();
+}
+
+cv::Size TrackPreset::FrameSize(int w, int h) const {
+  if (width > 0 && height > 0) return {width, height};
+  if (w <= 0 || h <= 0) throw Error("frames have no pixels", {"", std::nullopt, "video"});
+  const double scale = double(long_side) / std::max(w, h);
+  auto side = [&](int s) { return std::max(multiple, int(std::lround(s * scale)) / multiple * multiple); };
+  return {side(w), side(h)};
+}
+
+ExtractOptions TrackPreset::Extract(const cv::Size& frame) const {
+  ExtractOptions e;
+  e.resolution = std::max(frame.width, frame.height);
+  e.input_width = frame.width;
+  e.input_height = frame.height;
+  e.stride = stride;
+  e.layer = layer;
+  e.refine = refine;
+  return e;
+}
+
+cv::Mat ResizeOpenCv(const cv::Mat& rgb, int width, int height) {
+  cv::Mat out;
+  const bool shrink_much = width * 2 < rgb.cols && height * 2 < rgb.rows;
+  cv::resize(rgb, out, cv::Size(width, height), 0, 0, shrink_much ? cv::INTER_AREA : cv::INTER_LANCZOS4);
+  return out;
+}
+
+FeatureVolume ExtractVolume(video::VideoSource& video, FeatureProvider& provider, const std::string& model,
+                            const VolumeOptions& options, Progress& progress, const CancelToken& cancel) {
+  if (!options.preset.Check()) throw Error("invalid tracking preset", {"", std::nullopt, "preset"});
+  const int frames = options.frames > 0 ? std::min(options.frames, video.FrameCount()) : video.FrameCount();
+  const cv::Size size = options.preset.FrameSize(video.Info().width, video.Info().height);
+  const ExtractOptions extract = options.preset.Extract(size);
+  const FrameResizer resize = options.resize ? options.resize : FrameResizer(ResizeOpenCv);
+  torch::NoGradGuard no_grad;
+  FeatureVolume volume;
+  for (int i = 0; i < frames; ++i) {
+    cancel.ThrowIfCancelled();
+    const cv::Mat frame = video.Frame(i);
+    const cv::Mat input =
+        frame.cols == size.width && frame.rows == size.height ? frame : resize(frame, size.width, size.height);
+    const std::shared_ptr<const FeatureMap> map = provider.Get(input, model, extract, cancel);
+    if (!map || !map->Valid() || map->geometry.image_width != size.width || map->geometry.image_height != size.height)
+      throw Error("model returned no valid feature map for frame " + std::to_string(i), {"", std::nullopt, model});
+    if (i == 0) {
+      volume.geometry = map->geometry;
+      volume.features = Allocate(*map, frames, options, model);
+    } else if (!SameGrid(map->geometry, volume.geometry) || map->features.size(0) != volume.features.size(3)) {
+      throw Error("frame " + std::to_string(i) + " has features on another grid than frame 0",
+                  {"", std::nullopt, model});
+    }
+    volume.features[i].copy_(map->features.permute({1, 2, 0}));
+    progress.Step(size_t(i) + 1, size_t(frames), "features");
+  }
+  return volume;
+}
+
+}  // namespace corrlens::track

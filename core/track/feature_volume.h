@@ -1,0 +1,65 @@
+// Tracking presets and the feature volume of a video: every frame resized to
+// the preset's processing size and passed through the FeatureProvider (so
+// per-frame features go through the feature cache), stacked channels-last.
+//   paper:       854x476 frames (any source size, as the reference resizes
+//                TAP-Vid's 854x480), stride 7, x_prenorm tokens, refine conv;
+//                radius 35 px, anchor 0.7, visible 0.6.
+//   interactive: the long side at 640 px, each side floored to a multiple of
+//                14, stride 14, x_norm tokens, refine conv; same tracker.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/feature/feature_provider.h"
+#include "core/track/tracker.h"
+#include "core/video/video_source.h"
+
+namespace corrlens::track {
+
+struct TrackPreset {
+  std::string name = "paper";
+  int width = 854, height = 476;  // fixed processing size; 0 = from long_side
+  int long_side = 0;              // processing long side when width/height are 0
+  int multiple = 14;              // sides floored to a multiple of this (long_side mode)
+  int stride = 7;                 // token stride in processing pixels
+  FeatureLayer layer = FeatureLayer::kPrenorm;
+  bool refine = true;
+  TrackerOptions tracker;
+
+  static TrackPreset Paper();
+  static TrackPreset Interactive();
+  // "paper" or "interactive"; Error naming key `preset` otherwise.
+  static TrackPreset FromName(const std::string& name);
+  bool Check() const;
+  // Processing frame size for source frames of width x height.
+  cv::Size FrameSize(int width, int height) const;
+  // Extraction options for frames of that size.
+  ExtractOptions Extract(const cv::Size& frame) const;
+};
+
+// Resizes an RGB frame to exactly width x height (the paper preset uses
+// PIL's Lanczos, core/bench/letterbox.h's ResizeLanczosPil).
+using FrameResizer = std::function<cv::Mat(const cv::Mat& rgb, int width, int height)>;
+// OpenCV's Lanczos-4 (INTER_AREA when shrinking by more than 2x).
+cv::Mat ResizeOpenCv(const cv::Mat& rgb, int width, int height);
+
+struct VolumeOptions {
+  TrackPreset preset;
+  FrameResizer resize;  // empty = ResizeOpenCv
+  // Largest volume accepted (frames x tokens x channels x 4 bytes).
+  uint64_t max_bytes = uint64_t{24} << 30;
+  // Frames [0, frames) only; 0 = all.
+  int frames = 0;
+};
+
+// The feature volume of `video` from `model`. Throws corrlens::Error (a frame
+// that cannot be decoded, features on different grids, a volume above
+// max_bytes) or Cancelled.
+FeatureVolume ExtractVolume(video::VideoSource& video, FeatureProvider& provider, const std::string& model,
+                            const VolumeOptions& options, Progress& progress, const CancelToken& cancel);
+
+}  // namespace corrlens::track

@@ -1,0 +1,118 @@
+// TAP-Vid tracking as a core/bench task on a tiny dataset in the real
+// layouts (tests/track/tapvid_fixture.h) with dense SIFT: report shape,
+// meaningful figures, scoring written predictions, the official pickle, the
+// catalog branch, and option errors.
+#include <QtTest>
+
+#include <cmath>
+
+#include "core/bench/task_catalog.h"
+#include "core/bench/tracking_task.h"
+#include "core/corr/feature_service.h"
+#include "core/util/error.h"
+#include "plugins/classical/classical_plugin.h"
+#include "tests/common/test_helpers.h"
+#include "tests/track/tapvid_fixture.h"
+
+using namespace corrlens;
+using namespace corrlens::bench;
+
+class TrackingTaskTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
+    const QString failed = data_.WritePickles();
+    if (failed.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy");
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    RegisterClassicalBackends(registry_);
+    service_ = std::make_unique<FeatureService>(registry_);
+  }
+
+  void DenseSiftOnTheStridedLayout() {
+    TrackingTaskOptions options;
+    options.models = {"dense_sift"};
+    options.dataset = data_.Root();
+    Progress progress;
+    std::vector<track::TapVidPredictions> predictions;
+    const Report report = RunTrackingTask(options, *service_, progress, CancelToken(), &predictions);
+    QCOMPARE(report.task, std::string("tracking"));
+    QVERIFY2(report.protocol.find("preset paper: 854x476 frames") != std::string::npos, report.protocol.c_str());
+    QCOMPARE(report.rows.size(), size_t(1));
+    const ReportRow& row = report.rows[0];
+    for (const std::string& name : track::TapVidMetricNames()) QVERIFY2(row.metrics.Has(name), name.c_str());
+    QCOMPARE(row.metrics.Get("videos"), 2.0);
+    QCOMPARE(row.items.size(), size_t(2));
+    QCOMPARE(row.items[1].id, std::string("video:1"));
+    const double aj = row.metrics.Get("average_jaccard"), delta = row.metrics.Get("average_pts_within_thresh");
+    qInfo("dense_sift, 2 synthetic videos x 10 frames, %.0f queries: AJ %.3f, delta_avg %.3f, OA %.3f (%.1f s)",
+          row.metrics.Get("queries"), aj, delta, row.metrics.Get("occlusion_accuracy"), row.seconds);
+    QVERIFY(delta > 0.5 && aj > 0.3);  // a sliding texture is easy to follow
+    QVERIFY(row.metrics.Get("pts_within_1") <= row.metrics.Get("pts_within_16"));
+    const Curve& curve = row.curves.at(0);
+    QCOMPARE(curve.x.size(), size_t(33));
+    QCOMPARE(curve.x.back(), 16.0);
+    QCOMPARE(curve.y.front(), 0.0);
+    QVERIFY(std::abs(curve.y[16] - row.metrics.Get("pts_within_8")) < 1e-12);  // x = 8 px
+    // The predictions, scored again, give the same figures.
+    QCOMPARE(predictions.at(0).preset, std::string("paper"));
+    const Report again = ScoreTrackingPredictions(options, predictions[0]);
+    for (const std::string& name : track::TapVidMetricNames())
+      QVERIFY2(std::abs(again.rows[0].metrics.Get(name) - row.metrics.Get(name)) < 1e-12, name.c_str());
+    QCOMPARE(again.protocol, report.protocol);
+    // Predictions for one video only: that video is scored, with a note.
+    predictions[0].videos.pop_back();
+    const Report one = ScoreTrackingPredictions(options, predictions[0]);
+    QCOMPARE(one.rows[0].items.size(), size_t(1));
+    QVERIFY(one.notes.back().find("cover 1 of the dataset's 2 videos") != std::string::npos);
+    options.videos = 2;
+    QVERIFY_THROWS_EXCEPTION(Error, ScoreTrackingPredictions(options, predictions[0]));
+  }
+
+  void OfficialPickleAndCatalog() {
+    TaskSpec spec;
+    spec.task = "tracking";
+    spec.models = {"dense_sift"};
+    spec.dataset = data_.Path("tapvid_davis.pkl");
+    spec.preset = "quick";
+    QCOMPARE(ValidateDataset(spec), std::string());
+    QVERIFY(!TaskDescription("tracking").empty());
+    QCOMPARE(DefaultDataset("tracking"), std::string("data"));
+    Progress progress;
+    const Report report = RunTask(spec, *service_, progress, CancelToken());
+    QCOMPARE(report.rows[0].items.size(), size_t(2));  // quick = 2 videos
+    QVERIFY(report.rows[0].metrics.Get("average_jaccard") > 0.3);
+    QVERIFY(report.notes.front().find("strided mode") != std::string::npos);
+    QVERIFY(report.rows[0].items[0].attributes[0].second == "slide-right");
+    spec.dataset = data_.Path("nothing");
+    QVERIFY(ValidateDataset(spec).find("nothing is missing") != std::string::npos);
+  }
+
+  void InteractivePresetAndErrors() {
+    TrackingTaskOptions options;
+    options.models = {"dense_sift"};
+    options.dataset = data_.Root();
+    options.videos = 1;
+    options.preset = "interactive";
+    Progress progress;
+    const Report report = RunTrackingTask(options, *service_, progress, CancelToken());
+    QVERIFY(report.protocol.find("preset interactive") != std::string::npos);
+    QCOMPARE(report.rows[0].items.size(), size_t(1));
+    options.preset = "fast";
+    QVERIFY(!options.Check());
+    QVERIFY_THROWS_EXCEPTION(Error, RunTrackingTask(options, *service_, progress, CancelToken()));
+    options.preset = "paper";
+    options.models.clear();
+    QVERIFY(test::ErrorOf([&] { RunTrackingTask(options, *service_, progress, CancelToken()); }).find("no model") !=
+            std::string::npos);
+  }
+
+ private:
+  test::TinyTapVid data_;
+  BackendRegistry registry_;
+  std::unique_ptr<FeatureService> service_;
+};
+
+QTEST_APPLESS_MAIN(TrackingTaskTest)
+#include "tracking_task_test.moc"

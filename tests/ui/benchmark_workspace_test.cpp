@@ -1,0 +1,214 @@
+// The Benchmark workspace in the main window: a run of two tasks x two models
+// on real data (opencv-doc, dense SIFT / RootSIFT, quick preset) fills the
+// charts, tables and history; cancel leaves the database consistent;
+// double-clicking an item opens it in the Pair workspace.
+#include <QtTest>
+
+#include <QBarSeries>
+#include <QLabel>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+
+#include "tests/common/sample_data.h"
+#include "tests/ui/benchmark_test_support.h"
+#include "ui/benchmark_charts.h"
+#include "ui/benchmark_runner.h"
+#include "ui/benchmark_setup.h"
+#include "ui/benchmark_table.h"
+#include "ui/benchmark_workspace.h"
+#include "ui/history_view.h"
+#include "ui/main_window.h"
+#include "ui/pair_document.h"
+#include "ui/pair_workspace.h"
+#include "ui/session_model.h"
+
+using namespace corrlens;
+using namespace corrlens::ui;
+
+namespace {
+
+// A main window with the real classical models ticked and its database in `dir`.
+struct Fixture {
+  QTemporaryDir dir;
+  test::ClassicalProvider provider;
+  std::unique_ptr<MainWindow> window;
+  explicit Fixture(const QStringList& models, bool test_models = true) {
+    provider.with_test_models = test_models;
+    MainWindowServices services{&provider, {}, dir.filePath("runs.sqlite")};
+    services.benchmark.tasks = {"homography", "stereo"};
+    services.benchmark.preset = "quick";
+    window = std::make_unique<MainWindow>(WindowState{}, services);
+    window->Session()->SetModels(models);
+    static_cast<QTabWidget*>(window->centralWidget())->setCurrentWidget(window->Benchmark());
+  }
+  BenchmarkWorkspace* Bench() const { return window->Benchmark(); }
+  bool RunAndWait() {
+    Bench()->Setup()->RunButton()->click();
+    return Bench()->Runner()->IsRunning() &&
+           QTest::qWaitFor([this] { return !Bench()->Runner()->IsRunning(); }, 180000);
+  }
+};
+
+// Double-clicks the items view's row showing `item`; false when absent.
+bool DoubleClickItem(BenchmarkTables* tables, const QString& item) {
+  QTableView* view = tables->ItemsView();
+  for (int row = 0; row < view->model()->rowCount(); ++row) {
+    if (tables->ItemAt(row)->item != item) continue;
+    view->scrollTo(view->model()->index(row, 2));
+    const QPoint at = view->visualRect(view->model()->index(row, 2)).center();
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);  // a press selects, then the double-click
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, at);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+class BenchmarkWorkspaceTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void aWindowWithoutBackendsHasNoBenchmark() {
+    MainWindow window({});
+    QCOMPARE(window.Workspaces().size(), 1);
+    QVERIFY(!window.Benchmark());
+  }
+
+  void runsTwoTasksOnTwoModels() {
+    CORRLENS_REQUIRE_OPENCV_DATA("aloeGT.png");
+    Fixture f({"dense_sift", "dense_rootsift"}, /*test_models=*/false);
+    f.window->resize(1600, 1000);
+    f.window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
+    QCOMPARE(f.Bench()->Setup()->Plan().models, (QStringList{"dense_sift", "dense_rootsift"}));
+    QVERIFY(f.RunAndWait());
+    QCOMPARE(f.Bench()->Runner()->Status(), RunStatus::kFinished);
+    // Charts: a curve chart per task (2 models x 2 methods) and the AUC bars.
+    const QList<QChartView*>& views = f.Bench()->Charts()->Views();
+    QCOMPARE(views.size(), 3);
+    QCOMPARE(views[0]->objectName(), QString("homography"));
+    QCOMPARE(views[0]->chart()->series().size(), 4);
+    QCOMPARE(views[1]->chart()->series().size(), 4);
+    const QString legend = views[0]->chart()->series()[0]->name();
+    QVERIFY2(legend.startsWith("dense_sift · argmax (AUC ") && legend.endsWith("%)"), qPrintable(legend));
+    auto* shown = views[0]->parentWidget()->findChild<QLabel*>("chart_legend");  // the legend the user reads
+    QVERIFY(shown && shown->text().count("(AUC ") == 4);
+    auto* bars = qobject_cast<QBarSeries*>(views[2]->chart()->series()[0]);
+    QVERIFY(bars);
+    QCOMPARE(bars->count(), 2);
+    // Tables and the stored run.
+    QCOMPARE(f.Bench()->Tables()->Results()->rowCount(), 2);
+    QVERIFY(f.Bench()->Tables()->Results()->columnCount() >= 2 * 2 * 7);
+    const QVector<RunInfo> runs = f.Bench()->Store()->ListRuns();
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].status, RunStatus::kFinished);
+    QCOMPARE(runs[0].reports, 2);
+    QCOMPARE(f.Bench()->History()->RunsTable()->rowCount(), 1);
+    QTest::qWait(200);  // let the charts lay out
+    QVERIFY(f.window->grab().save(QStringLiteral(CORRLENS_BINARY_DIR "/benchmark_test.png")));
+    // Double-clicking the pair item opens graf1 -> graf3 in the Pair workspace.
+    QVERIFY(DoubleClickItem(f.Bench()->Tables(), "graf1.png -> graf3.png"));
+    QCOMPARE(f.window->CurrentWorkspace(), f.window->Pair());
+    QVERIFY(f.window->Pair()->Document()->HasImages());
+    QVERIFY(f.window->Pair()->Document()->ImagePath(Side::kSource).endsWith("graf1.png"));
+    QVERIFY(f.window->Pair()->Document()->ImagePath(Side::kTarget).endsWith("graf3.png"));
+  }
+
+  void cancelLeavesTheDatabaseConsistent() {
+    CORRLENS_REQUIRE_OPENCV_DATA("aloeGT.png");
+    Fixture f({"dense_sift", "gated"});
+    connect(f.Bench()->Runner(), &BenchmarkRunner::taskFinished, this, [&] { f.provider.features->Close(); });
+    f.Bench()->Setup()->RunButton()->click();
+    QVERIFY(QTest::qWaitFor([&] { return f.provider.features->Waiting(); }, 60000));
+    QVERIFY(f.Bench()->Status().startsWith("Benchmark: stereo 2/2 · gated 2/2"));
+    f.Bench()->Setup()->CancelButton()->click();
+    QVERIFY(QTest::qWaitFor([&] { return !f.Bench()->Runner()->IsRunning(); }, 20000));
+    const QString path = f.Bench()->Store()->Path();
+    ResultsStore reopened;  // a second connection sees the committed state
+    QVERIFY(reopened.Open(path));
+    QCOMPARE(reopened.MarkedIncompleteOnOpen(), 0);
+    const QVector<RunInfo> runs = reopened.ListRuns();
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].status, RunStatus::kCancelled);
+    const auto run = reopened.LoadRun(runs[0].id);
+    QVERIFY(run);
+    QCOMPARE(run->reports.size(), size_t(1));
+    QCOMPARE(run->reports[0].task, std::string("homography"));
+    QCOMPARE(run->reports[0].rows.size(), size_t(4));
+    QCOMPARE(f.Bench()->Charts()->Views().size(), 2);  // homography and the bars: what finished
+    QVERIFY(f.Bench()->Setup()->RunButton()->isEnabled());
+  }
+
+  void doubleClickOpensAPascalPairWithItsKeypoints() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf3.png");
+    Fixture f({"dense_sift"});
+    f.window->resize(1400, 900);
+    f.window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
+    // A PF-PASCAL layout with one pair (images from opencv-doc).
+    QDir root(f.dir.path());
+    QVERIFY(root.mkpath("pf/PF-dataset-PASCAL/JPEGImages"));
+    const QString images = root.filePath("pf/PF-dataset-PASCAL/JPEGImages/");
+    QVERIFY(QFile::copy(test::OpenCvDataQ("graf1.png"), images + "src.png"));
+    QVERIFY(QFile::copy(test::OpenCvDataQ("graf3.png"), images + "dst.png"));
+    QFile csv(root.filePath("pf/PF-dataset-PASCAL/test_pairs_pf_different_views.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write(
+        "source_image,target_image,class,XA,YA,XB,YB\n"
+        "PF-dataset-PASCAL/JPEGImages/src.png,PF-dataset-PASCAL/JPEGImages/dst.png,1,"
+        "100;300,200;400,110;310,210;410\n");
+    csv.close();
+    bench::Report report;
+    report.task = "transfer";
+    bench::ReportRow row;
+    row.model = "dense_sift";
+    row.metrics.Set("pck_0.10", 0.5);
+    row.items.push_back({"category:aeroplane", {}, {}});
+    row.items.push_back({"pair:0", {}, {{"row", "0"}, {"source", "s"}, {"target", "t"}}});
+    row.items.back().metrics.Set("mean_error_px", 12.0, bench::Unit::kPixels);
+    report.rows = {row};
+    RunSettings settings;
+    settings.tasks = {"transfer"};
+    settings.models = {"dense_sift"};
+    settings.datasets["transfer"] = root.filePath("pf");
+    ResultsStore* store = f.Bench()->Store();
+    const qint64 id = store->BeginRun(settings);
+    QVERIFY(store->AddReport(id, report));
+    QVERIFY(store->FinishRun(id, RunStatus::kFinished));
+    QString error;
+    QVERIFY2(f.Bench()->ShowRun(id, &error), qPrintable(error));
+    QCOMPARE(f.Bench()->SaveDocument()["run"].toInteger(), id);
+    QVERIFY(DoubleClickItem(f.Bench()->Tables(), "pair:0"));
+    PairDocument* pair = f.window->Pair()->Document();
+    QVERIFY(pair->ImagePath(Side::kSource).endsWith("JPEGImages/src.png"));
+    QVERIFY(pair->ImagePath(Side::kTarget).endsWith("JPEGImages/dst.png"));
+    QCOMPARE(pair->Points(), (QVector<QPointF>{{100, 200}, {300, 400}}));  // XA = 100;300, YA = 200;400
+    // A category is a summary: it says so instead of opening anything.
+    ItemEntry category{"transfer", "", "category:aeroplane", -1, "", {}};
+    QVERIFY(!f.Bench()->OpenItem(category, &error));
+    QVERIFY(error.contains("summary"));
+  }
+
+  void settingsAndSessionSection() {
+    Fixture f({"dense_sift"});
+    QList<BenchmarkSettings> saved;
+    connect(f.Bench(), &BenchmarkWorkspace::settingsChanged, this, [&](const BenchmarkSettings& s) { saved << s; });
+    f.Bench()->Setup()->SetPreset("paper");
+    QVERIFY(!saved.isEmpty());
+    QCOMPARE(saved.back().preset, QString("paper"));
+    QCOMPARE(saved.back().tasks, (QStringList{"homography", "stereo"}));
+    QString error;
+    QVERIFY(!f.Bench()->LoadDocument({{"run", "three"}}, QString(), &error));
+    QVERIFY(error.contains("run"));
+    QVERIFY(f.Bench()->LoadDocument({{"run", 42}}, QString(), &error));  // a deleted run is not an error
+    QVERIFY(!f.Bench()->CanOpen({"a.png", "b.png"}));
+    QCOMPARE(f.window->Workspaces().size(), 2);
+    QCOMPARE(f.Bench()->Id(), QString("benchmark"));
+  }
+};
+
+QTEST_MAIN(BenchmarkWorkspaceTest)
+#include "benchmark_workspace_test.moc"
