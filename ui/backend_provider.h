@@ -14,7 +14,7 @@ namespace corrlens::ui {
 
 // A model the user can tick in the models panel.
 struct ModelEntry {
-  QString id;           // catalog name, e.g. "dinov2_vitb14+3dcorr", "dense_sift"
+  QString id;  // catalog name, e.g. "dinov2_vitb14+3dcorr", "dense_sift"
   QString display_name;
   bool available = false;  // weights found (or none needed)
   QString details;         // where the weights are, or where we looked and how to get them

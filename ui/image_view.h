@@ -18,7 +18,7 @@ namespace corrlens::ui {
 struct Marker {
   QPointF position;  // image pixels
   QColor color;
-  QString label;     // short text next to the marker ("1", "2", ...)
+  QString label;  // short text next to the marker ("1", "2", ...)
   bool hollow = false;
 };
 

@@ -8,9 +8,7 @@
 
 namespace corrlens::ui {
 
-JobRunner::JobRunner(QObject* parent, int max_threads) : QObject(parent) {
-  pool_.setMaxThreadCount(max_threads);
-}
+JobRunner::JobRunner(QObject* parent, int max_threads) : QObject(parent) { pool_.setMaxThreadCount(max_threads); }
 
 JobRunner::~JobRunner() {
   CancelAll();
@@ -48,7 +46,8 @@ JobRunner::JobId JobRunner::Run(const QString& title, Work work, Done done) {
     }
     if (!self) return;
     QMetaObject::invokeMethod(
-        self.data(), [self, id, error, cancelled, done] {
+        self.data(),
+        [self, id, error, cancelled, done] {
           if (self) self->Finish(id, error, cancelled, done);
         },
         Qt::QueuedConnection);
@@ -81,8 +80,6 @@ void JobRunner::CancelAll() {
   for (auto& [id, job] : jobs_) job.cancel->Cancel();
 }
 
-void JobRunner::WaitForAll() {
-  pool_.waitForDone();
-}
+void JobRunner::WaitForAll() { pool_.waitForDone(); }
 
 }  // namespace corrlens::ui

@@ -128,8 +128,8 @@ void MainWindow::OnCurrentWorkspaceChanged() {
   // Only the current workspace's actions show (and take their shortcuts).
   Workspace* current = CurrentWorkspace();
   for (Workspace* workspace : workspaces_) {
-    for (WorkspaceMenu which : {WorkspaceMenu::kOpen, WorkspaceMenu::kExport, WorkspaceMenu::kEdit,
-                                WorkspaceMenu::kView}) {
+    for (WorkspaceMenu which :
+         {WorkspaceMenu::kOpen, WorkspaceMenu::kExport, WorkspaceMenu::kEdit, WorkspaceMenu::kView}) {
       for (QAction* action : workspace->Actions(which)) action->setVisible(workspace == current);
     }
   }
@@ -145,7 +145,8 @@ bool MainWindow::OpenPair(const QString& source, const QString& target) {
   }
   AddRecent(source);
   AddRecent(target);
-  statusBar()->showMessage(tr("Loaded %1 and %2").arg(QFileInfo(source).fileName(), QFileInfo(target).fileName()), 5000);
+  statusBar()->showMessage(tr("Loaded %1 and %2").arg(QFileInfo(source).fileName(), QFileInfo(target).fileName()),
+                           5000);
   return true;
 }
 
@@ -259,8 +260,7 @@ void MainWindow::AddRecent(const QString& path) {
 void MainWindow::RebuildRecentMenu() {
   recent_menu_->clear();
   for (const QString& path : recent_files_) {
-    recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] { OpenFiles({path}); })
-        ->setToolTip(path);
+    recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] { OpenFiles({path}); })->setToolTip(path);
   }
   recent_menu_->setEnabled(!recent_files_.isEmpty());
 }

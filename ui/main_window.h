@@ -49,8 +49,7 @@ struct MainWindowServices {
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(const WindowState& state, const MainWindowServices& services = {},
-                      QWidget* parent = nullptr);
+  explicit MainWindow(const WindowState& state, const MainWindowServices& services = {}, QWidget* parent = nullptr);
   ~MainWindow() override;
 
   SessionModel* Session() const { return session_; }

@@ -9,9 +9,8 @@ ModelStatus::ModelStatus(JobRunner* jobs, QObject* parent) : QObject(parent), jo
     QString id;
     if (FindJob(job, &id)) Show(id, tr("computing %1%").arg(int(fraction * 100)));
   });
-  connect(jobs, &JobRunner::jobFailed, this, [this](quint64 job, const QString&, const QString& error) {
-    OnJobEnded(job, Phase::kFailed, error, true);
-  });
+  connect(jobs, &JobRunner::jobFailed, this,
+          [this](quint64 job, const QString&, const QString& error) { OnJobEnded(job, Phase::kFailed, error, true); });
   connect(jobs, &JobRunner::jobCancelled, this,
           [this](quint64 job) { OnJobEnded(job, Phase::kCancelled, tr("cancelled"), false); });
   connect(jobs, &JobRunner::jobFinished, this, [this](quint64 job) {

@@ -45,7 +45,7 @@ void PairController::OnModelsChanged() {
   for (const QString& id : matches_.keys()) {
     if (!ids_.contains(id)) matches_.remove(id);
   }
-  status_->SetModels(ids_);  // cancels the jobs of models no longer selected
+  status_->SetModels(ids_);        // cancels the jobs of models no longer selected
   emit rowsChanged(ids_, titles);  // new rows: they show no state yet
   for (const QString& id : ids_) {
     if (status_->PhaseOf(id) != ModelStatus::Phase::kPrepared) PrepareModel(id);
@@ -90,13 +90,14 @@ void PairController::RequestUpdate() {
   }
   for (const QPointF& p : document_->Points()) request.points.emplace_back(p.x(), p.y());
   const int active = document_->ActivePoint();
-  if (hover_) request.focus = cv::Point2d(hover_->x(), hover_->y());
-  else if (active >= 0) request.focus = request.points[active];
+  if (hover_)
+    request.focus = cv::Point2d(hover_->x(), hover_->y());
+  else if (active >= 0)
+    request.focus = request.points[active];
   request.view = session_->View();
   auto comparison = comparison_;
-  results_.Submit([comparison, request](const CancelToken& cancel) {
-    return ComputePairResults(*comparison, request, cancel);
-  });
+  results_.Submit(
+      [comparison, request](const CancelToken& cancel) { return ComputePairResults(*comparison, request, cancel); });
 }
 
 void PairController::OnResults(const PairResults& results) {
@@ -105,8 +106,10 @@ void PairController::OnResults(const PairResults& results) {
   }
   emit resultsReady(results);
   for (const PairRowResult& row : results) {
-    if (row.error.isEmpty()) status_->Show(row.id, tr("ready"));
-    else status_->Show(row.id, row.error, true);
+    if (row.error.isEmpty())
+      status_->Show(row.id, tr("ready"));
+    else
+      status_->Show(row.id, row.error, true);
   }
 }
 

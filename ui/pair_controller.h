@@ -71,9 +71,9 @@ class PairController : public QObject {
   BackendProvider* provider_;
   ModelStatus* status_;
   std::shared_ptr<PairComparison> comparison_;
-  QStringList ids_;                                 // selected models, row order
-  QMap<QString, QString> names_;                    // display names by id
-  QMap<QString, QVector<ComparedMatch>> matches_;   // latest results by id
+  QStringList ids_;                                // selected models, row order
+  QMap<QString, QString> names_;                   // display names by id
+  QMap<QString, QVector<ComparedMatch>> matches_;  // latest results by id
   std::optional<QPointF> hover_;
   LatestResult<PairResults> results_;  // last member: joined first on destruction
 };

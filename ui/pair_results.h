@@ -41,8 +41,7 @@ using PairResults = QVector<PairRowResult>;
 
 // Computes every requested row; a row's error goes into its `error`.
 // Throws Cancelled. PCA images share the comparison's memoised pixels.
-PairResults ComputePairResults(const PairComparison& comparison, const PairRequest& request,
-                               const CancelToken& cancel);
+PairResults ComputePairResults(const PairComparison& comparison, const PairRequest& request, const CancelToken& cancel);
 
 // A model's matches, for export.
 struct ModelMatches {

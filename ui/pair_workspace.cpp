@@ -104,8 +104,8 @@ void PairWorkspace::CreateActions() {
   QAction* fit = toolbar_->addAction(tr("Fit"), this, &PairWorkspace::FitAll);
   fit->setShortcut(QKeySequence(Qt::Key_F));
   fit->setToolTip(tr("Fit the images into their views (F)"));
-  view_actions_ = {toolbar_->HeatmapAction(), toolbar_->HoverAction(), toolbar_->MutualAction(),
-                   toolbar_->PcaAction(), fit};
+  view_actions_ = {toolbar_->HeatmapAction(), toolbar_->HoverAction(), toolbar_->MutualAction(), toolbar_->PcaAction(),
+                   fit};
 }
 
 QList<QAction*> PairWorkspace::Actions(WorkspaceMenu menu) const {
@@ -164,9 +164,9 @@ QString PairWorkspace::Status() const {
 }
 
 void PairWorkspace::OpenImageDialog(Side side) {
-  const QString path = QFileDialog::getOpenFileName(
-      this, side == Side::kSource ? tr("Open Source Image") : tr("Open Target Image"),
-      QFileInfo(document_->ImagePath(side)).absolutePath(), tr(kImageFilter));
+  const QString path =
+      QFileDialog::getOpenFileName(this, side == Side::kSource ? tr("Open Source Image") : tr("Open Target Image"),
+                                   QFileInfo(document_->ImagePath(side)).absolutePath(), tr(kImageFilter));
   if (path.isEmpty()) return;
   QString error;
   if (!document_->LoadImage(side, path, &error)) {
@@ -305,8 +305,7 @@ void PairWorkspace::RefreshPoints() {
   QVector<Marker> markers;
   const auto& points = document_->Points();
   for (int i = 0; i < points.size(); ++i) {
-    markers.push_back({points[i], SessionModel::PointColor(i), QString::number(i + 1),
-                       i != document_->ActivePoint()});
+    markers.push_back({points[i], SessionModel::PointColor(i), QString::number(i + 1), i != document_->ActivePoint()});
   }
   for (PairRow* row : rows_) row->Source()->SetMarkers(markers);
 }

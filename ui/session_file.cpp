@@ -73,10 +73,12 @@ bool SessionFromJson(const QJsonObject& json, SessionContents* contents, QString
   }
   const int version = json.value("version").toInt(0);
   if (version < 2 || version > kSessionVersion) {
-    SetError(error, version > kSessionVersion
-                        ? QStringLiteral("session version %1 is newer than this CorrLens reads (%2)")
-                              .arg(version).arg(kSessionVersion)
-                        : QStringLiteral("unknown session version \"%1\"").arg(json.value("version").toVariant().toString()));
+    SetError(error,
+             version > kSessionVersion
+                 ? QStringLiteral("session version %1 is newer than this CorrLens reads (%2)")
+                       .arg(version)
+                       .arg(kSessionVersion)
+                 : QStringLiteral("unknown session version \"%1\"").arg(json.value("version").toVariant().toString()));
     return false;
   }
   return FromVersion2(json, contents, error);
@@ -107,7 +109,7 @@ bool ReadSessionFile(const QString& path, SessionContents* contents, QString* er
   if (!doc.isObject()) {
     SetError(error, QStringLiteral("%1: not a session file (%2 at byte %3)")
                         .arg(path, parse.error == QJsonParseError::NoError ? QStringLiteral("not an object")
-                                                                          : parse.errorString())
+                                                                           : parse.errorString())
                         .arg(parse.offset));
     return false;
   }

@@ -98,8 +98,8 @@ bench::TransferTaskOptions TransferOptions(const EvalArgs& args) {
   options.protocol = bench::TransferProtocolFromName(args.protocol);
   options.categories = args.categories;
   options.extract = args.backend.Extract();
-  if (options.dataset.empty()) throw Error("no dataset given", {"", std::nullopt, "dataset"},
-                                           "pass the folder that holds PF-dataset-PASCAL/");
+  if (options.dataset.empty())
+    throw Error("no dataset given", {"", std::nullopt, "dataset"}, "pass the folder that holds PF-dataset-PASCAL/");
   return options;
 }
 
@@ -124,7 +124,8 @@ int RunTransfer(const EvalArgs& args) {
   const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
   TerminalProgress progress;
   std::vector<std::vector<bench::TransferPrediction>> predictions;
-  const bench::Report report = bench::RunTransferTask(options, *service, progress.progress, CancelToken(), &predictions);
+  const bench::Report report =
+      bench::RunTransferTask(options, *service, progress.progress, CancelToken(), &predictions);
   progress.Finish();
   if (!args.predictions_out.empty()) {
     for (size_t m = 0; m < report.rows.size(); ++m) {
@@ -145,8 +146,9 @@ int RunTracking(const EvalArgs& args) {
   if (options.dataset.empty())
     throw Error("no dataset given", {"", std::nullopt, "dataset"},
                 "pass the folder with tapvid_davis_data_strided.pkl and tapvid-davis/, or tapvid_davis.pkl");
-  if (!options.Check()) throw Error("unknown tracking preset '" + args.preset + "'", {"", std::nullopt, "preset"},
-                                    "presets: paper, interactive");
+  if (!options.Check())
+    throw Error("unknown tracking preset '" + args.preset + "'", {"", std::nullopt, "preset"},
+                "presets: paper, interactive");
   if (!args.predictions.empty()) {
     PrintReport(bench::ScoreTrackingPredictions(options, track::ReadTapVidPredictions(args.predictions)), args.report);
     return 0;
@@ -201,8 +203,8 @@ int RunEval(const EvalArgs& args) {
 
 void AddEvalCommand(Commands& commands) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* app = commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)",
-                               [args] { return RunEval(*args); });
+  CLI::App* app =
+      commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)", [args] { return RunEval(*args); });
   app->add_option("--task", args->task,
                   "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL), tracking (TAP-Vid) or all")
       ->required();

@@ -133,8 +133,7 @@ int RunFeatures(const FeaturesArgs& args) {
                              out["refine"].get<bool>() ? ", refine conv applied" : "");
     std::cout << fmt::format("load {:.0f} ms, extract {:.0f} ms, weights hash {}\n", load_ms, extract_ms,
                              extractor->weights_hash());
-    if (!args.out.empty())
-      std::cout << fmt::format("wrote {} float32 {}\n", args.out, out["shape"].dump());
+    if (!args.out.empty()) std::cout << fmt::format("wrote {} float32 {}\n", args.out, out["shape"].dump());
   }
   return 0;
 }
@@ -147,7 +146,8 @@ void AddFeaturesCommand(Commands& commands) {
                                [args] { return RunFeatures(*args); });
   app->add_option("--model", args->model, "Catalog name, e.g. dinov2_vitb14+3dcorr (see `models`)");
   app->add_option("--arch", args->arch, "Architecture for --weights (dinov2_vits14, clip_vitb16, ...)");
-  app->add_option("--weights", args->weights, "Backbone file: hub .pth, HF or timm safetensors")->check(CLI::ExistingFile);
+  app->add_option("--weights", args->weights, "Backbone file: hub .pth, HF or timm safetensors")
+      ->check(CLI::ExistingFile);
   app->add_option("--adapter", args->adapter, "3DCorrEnhance adapter .ckpt")->check(CLI::ExistingFile);
   app->add_option("--image", args->image, "Input image")->required()->check(CLI::ExistingFile);
   app->add_option("--res", args->resolution, "Long side before the 1/8 token grid (reference: 640)");

@@ -41,8 +41,12 @@ struct FinetuneArgs {
 #ifdef CORRLENS_HAVE_FINETUNE
 void PrintStep(const finetune::StepInfo& s, bool json) {
   if (json) {
-    nlohmann::json j = {{"step", s.step}, {"total", s.total}, {"positives", s.positives},
-                        {"grad_norm", s.grad_norm}, {"steps_per_s", s.steps_per_s}, {"eta_s", s.eta_s},
+    nlohmann::json j = {{"step", s.step},
+                        {"total", s.total},
+                        {"positives", s.positives},
+                        {"grad_norm", s.grad_norm},
+                        {"steps_per_s", s.steps_per_s},
+                        {"eta_s", s.eta_s},
                         {"mesh", s.mesh}};
     j["loss"] = std::isnan(s.loss) ? nlohmann::json(nullptr) : nlohmann::json(s.loss);
     if (!s.checkpoint.empty()) j["checkpoint"] = s.checkpoint;
@@ -63,9 +67,11 @@ int RunFinetuneCommand(const FinetuneArgs& a) {
   o.reg = a.reg;
   o.weights = a.weights;
   o.random_init = a.random_init;
-  if (o.random_init) log::Warn("--random-init: random backbone weights (tests and demos only; results mean nothing)");
+  if (o.random_init)
+    log::Warn("--random-init: random backbone weights (tests and demos only; results mean nothing)");
   else if (o.weights.empty())
-    throw Error("no backbone weights", {"", std::nullopt, "--weights"}, "pass --weights FILE (or --random-init for a demo)");
+    throw Error("no backbone weights", {"", std::nullopt, "--weights"},
+                "pass --weights FILE (or --random-init for a demo)");
   o.meshes = finetune::ExpandMeshes(a.meshes);
   o.steps = a.steps;
   o.batch = a.batch;
@@ -92,15 +98,15 @@ int RunFinetuneCommand(const FinetuneArgs& a) {
 
 void AddFinetuneCommand(Commands& commands) {
   auto a = std::make_shared<FinetuneArgs>();
-  CLI::App* app = commands.Add("finetune",
-                               "Finetune a DINOv2 backbone for 3D equivariance (LoRA + refine conv, needs a display or xvfb-run)",
-                               [a]() -> int {
+  CLI::App* app = commands.Add(
+      "finetune", "Finetune a DINOv2 backbone for 3D equivariance (LoRA + refine conv, needs a display or xvfb-run)",
+      [a]() -> int {
 #ifdef CORRLENS_HAVE_FINETUNE
-                                 return RunFinetuneCommand(*a);
+        return RunFinetuneCommand(*a);
 #else
-                                 throw Error("this build has no finetuning", {}, "needs LibTorch and the renderer");
+        throw Error("this build has no finetuning", {}, "needs LibTorch and the renderer");
 #endif
-                               });
+      });
   app->add_option("--backbone", a->backbone, "DINOv2 architecture, e.g. dinov2_vits14")->capture_default_str();
   app->add_flag("--reg", a->reg, "Use the registers variant (dinov2_..._reg)");
   app->add_option("--weights", a->weights, "Backbone weights file (torch-hub .pth, safetensors)");
@@ -109,11 +115,15 @@ void AddFinetuneCommand(Commands& commands) {
   app->add_option("--steps", a->steps, "Total optimizer steps")->check(CLI::PositiveNumber)->capture_default_str();
   app->add_option("--batch", a->batch, "Pairs per step (only 1, the reference's)")->check(CLI::Range(1, 1));
   app->add_option("--lr", a->lr, "AdamW learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app->add_option("--size", a->size, "Render size in pixels (intrinsics scale with it)")->check(CLI::Range(32, 4096))
+  app->add_option("--size", a->size, "Render size in pixels (intrinsics scale with it)")
+      ->check(CLI::Range(32, 4096))
       ->capture_default_str();
-  app->add_option("--points", a->points, "Foreground points per view")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--points", a->points, "Foreground points per view")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app->add_option("--target-res", a->target_res, "Model input: longer side / 8 tokens (reference: 640)")
-      ->check(CLI::Range(8, 4096))->capture_default_str();
+      ->check(CLI::Range(8, 4096))
+      ->capture_default_str();
   app->add_flag("--no-augment", a->no_augment, "Disable the augmentations");
   app->add_option("--seed", a->seed, "Seed of the adapter init, pairs and augmentations")->capture_default_str();
   app->add_option("--out", a->out, "Run folder for checkpoints (last.ckpt, step-NNNNNN.ckpt)");

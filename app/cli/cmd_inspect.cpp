@@ -34,7 +34,7 @@ struct InspectArgs {
   std::string file;
   bool json = false;
   bool verify = false;  // read every tensor's bytes (CRC and bounds checks)
-  std::string tensor;     // "<root>" names a file that is a single tensor
+  std::string tensor;   // "<root>" names a file that is a single tensor
   bool has_tensor = false;
   std::string out;
 };
@@ -147,9 +147,8 @@ class MetadataLines {
       if (Wanted()) Line("<the same value as " + Printable(node["__shared__"].get<std::string>()) + ">");
       return;
     }
-    const bool flat_array = node.is_array() && std::all_of(node.begin(), node.end(), [](const json& item) {
-                              return item.is_primitive();
-                            });
+    const bool flat_array =
+        node.is_array() && std::all_of(node.begin(), node.end(), [](const json& item) { return item.is_primitive(); });
     // {"__int__": ...}, {"__bytes__": ...}, {"__set__": [...]}: special values shown on one line.
     const bool special = node.is_object() && !node.empty() && node.begin().key().rfind("__", 0) == 0 &&
                          node.begin().key() != "__metadata__";
@@ -171,7 +170,9 @@ class MetadataLines {
 };
 
 json TensorJson(const io::NamedTensor& t) {
-  json out = {{"path", t.path}, {"dtype", io::DTypeName(t.tensor.dtype)}, {"shape", t.tensor.shape},
+  json out = {{"path", t.path},
+              {"dtype", io::DTypeName(t.tensor.dtype)},
+              {"shape", t.tensor.shape},
               {"bytes", t.tensor.NumBytes()}};
   if (!t.tensor.IsContiguous()) out["strides"] = t.tensor.strides;
   if (t.tensor.storage_offset != 0) out["storage_offset"] = t.tensor.storage_offset;
@@ -227,8 +228,9 @@ void PrintText(const io::TensorFile& file, std::ostream& out) {
   }
   out << Printable(file.source) << ": " << io::FormatName(file.format) << ", " << file.tensors.size() << " tensors, "
       << HumanBytes(total) << "\n";
-  out << "  " << std::left << std::setw(static_cast<int>(width)) << "PATH" << "  " << std::setw(9) << "DTYPE"
-      << std::setw(18) << "SHAPE" << "BYTES\n";
+  out << "  " << std::left << std::setw(static_cast<int>(width)) << "PATH"
+      << "  " << std::setw(9) << "DTYPE" << std::setw(18) << "SHAPE"
+      << "BYTES\n";
   for (const io::NamedTensor& t : file.tensors) {
     std::string shape = io::ShapeString(t.tensor.shape);
     if (!t.tensor.IsContiguous()) shape += "*";
@@ -243,7 +245,8 @@ void PrintText(const io::TensorFile& file, std::ostream& out) {
   }
   if (!file.opaque_classes.empty()) {
     out << "classes kept opaque (recorded, never imported or called):";
-    for (size_t i = 0; i < file.opaque_classes.size(); ++i) out << (i ? ", " : " ") << Printable(file.opaque_classes[i]);
+    for (size_t i = 0; i < file.opaque_classes.size(); ++i)
+      out << (i ? ", " : " ") << Printable(file.opaque_classes[i]);
     out << "\n";
   }
   if (any_view) out << "(* = non-contiguous view of a shared or larger storage)\n";
@@ -350,7 +353,8 @@ void AddInspectCommand(Commands& commands) {
   app->add_option("file", args->file, "tensor file (format detected from its content)")->required();
   app->add_flag("--json", args->json, "machine-readable output");
   app->add_flag("--verify", args->verify, "also read every tensor's bytes (CRC and bounds checks)");
-  tensor = app->add_option("--tensor", args->tensor, "dotted path of one tensor to show or extract (<root> for a bare tensor)")
+  tensor = app->add_option("--tensor", args->tensor,
+                           "dotted path of one tensor to show or extract (<root> for a bare tensor)")
                ->each([args](const std::string&) { args->has_tensor = true; });
   app->add_option("--out", args->out, "write --tensor as a contiguous .npy file")->needs(tensor);
 }

@@ -41,8 +41,8 @@ std::string WriteHeatmap(const MatchArgs& args, const PairComparison& pair, cons
   cv::Mat image = BlendHeatmap(pair.Image(Side::kTarget), pair.SimilarityHeatmap(model, match.source), 0.5);
   DrawMarker(image, match.target);
   std::filesystem::create_directories(args.heatmap_dir);
-  const std::string path = (std::filesystem::path(args.heatmap_dir) /
-                            fmt::format("{}_p{}.png", FileSafe(model), k)).string();
+  const std::string path =
+      (std::filesystem::path(args.heatmap_dir) / fmt::format("{}_p{}.png", FileSafe(model), k)).string();
   io::WriteImage(path, image);
   return path;
 }
@@ -51,9 +51,9 @@ std::vector<cv::Point2d> SourcePoints(const MatchArgs& args, const cv::Mat& sour
   std::vector<cv::Point2d> points;
   for (const auto& [x, y] : ParsePoints(args.points)) {
     if (!InsideImage({x, y}, source_rgb.cols, source_rgb.rows))
-      throw Error(fmt::format("point ({:g}, {:g}) is outside the source image ({}x{})", x, y, source_rgb.cols,
-                              source_rgb.rows),
-                  {args.source, std::nullopt, "points"}, "points are pixels: 0 <= x < width, 0 <= y < height");
+      throw Error(
+          fmt::format("point ({:g}, {:g}) is outside the source image ({}x{})", x, y, source_rgb.cols, source_rgb.rows),
+          {args.source, std::nullopt, "points"}, "points are pixels: 0 <= x < width, 0 <= y < height");
     points.emplace_back(x, y);
   }
   return points;
@@ -69,8 +69,11 @@ PairComparisonOptions ComparisonOptions(const MatchArgs& args) {
 }
 
 nlohmann::json MatchJson(const ComparedMatch& m) {
-  return {{"point", {m.source.x, m.source.y}}, {"match", {m.target.x, m.target.y}},
-          {"score", m.score}, {"refined_score", m.refined_score}, {"peak", {m.peak.x, m.peak.y}}};
+  return {{"point", {m.source.x, m.source.y}},
+          {"match", {m.target.x, m.target.y}},
+          {"score", m.score},
+          {"refined_score", m.refined_score},
+          {"peak", {m.peak.x, m.peak.y}}};
 }
 
 int RunMatch(const MatchArgs& args) {
@@ -87,9 +90,11 @@ int RunMatch(const MatchArgs& args) {
     const std::vector<ComparedMatch> matches = pair.Match(model, points);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto target = pair.Features(model, Side::kTarget);
-    nlohmann::json entry = {{"model", model}, {"dim", target->Channels()},
+    nlohmann::json entry = {{"model", model},
+                            {"dim", target->Channels()},
                             {"grid", {target->geometry.grid_width, target->geometry.grid_height}},
-                            {"seconds", seconds}, {"matches", nlohmann::json::array()}};
+                            {"seconds", seconds},
+                            {"matches", nlohmann::json::array()}};
     if (!args.json)
       std::cout << fmt::format("{} ({}-d, target grid {}x{}, {:.2f} s)\n", model, target->Channels(),
                                target->geometry.grid_width, target->geometry.grid_height, seconds);
@@ -113,8 +118,8 @@ int RunMatch(const MatchArgs& args) {
 
 void AddMatchCommand(Commands& commands) {
   auto args = std::make_shared<MatchArgs>();
-  CLI::App* app = commands.Add("match", "Match source points in a target image, per model",
-                               [args] { return RunMatch(*args); });
+  CLI::App* app =
+      commands.Add("match", "Match source points in a target image, per model", [args] { return RunMatch(*args); });
   app->add_option("--source", args->source, "Source image")->required();
   app->add_option("--target", args->target, "Target image")->required();
   app->add_option("--points", args->points, "Source points in pixels: \"x,y;x,y\"")->required();

@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "app/cli/command.h"
-#include "plugins/registry/builtin_backends.h"
-#include "plugins/torchscript/torchscript_plugin.h"
 #include "core/model/model_catalog.h"
 #include "core/model/vit_config.h"
+#include "plugins/registry/builtin_backends.h"
+#include "plugins/torchscript/torchscript_plugin.h"
 
 namespace corrlens::cli {
 namespace {
@@ -23,13 +23,14 @@ struct ModelsArgs {
 nlohmann::json SourcesJson(const std::vector<model::WeightSource>& sources) {
   nlohmann::json out = nlohmann::json::array();
   for (const model::WeightSource& s : sources)
-    out.push_back({{"kind", s.kind}, {"file", s.file_name}, {"repo", s.repo}, {"url", s.url}, {"local_name", s.LocalName()}});
+    out.push_back(
+        {{"kind", s.kind}, {"file", s.file_name}, {"repo", s.repo}, {"url", s.url}, {"local_name", s.LocalName()}});
   return out;
 }
 
 nlohmann::json FoundJson(const model::FoundWeights& found, const std::vector<model::WeightSource>& sources) {
-  return {{"found", !found.path.empty()},   {"path", found.path},
-          {"location", found.location},     {"kind", found.source.kind},
+  return {{"found", !found.path.empty()},    {"path", found.path},
+          {"location", found.location},      {"kind", found.source.kind},
           {"sources", SourcesJson(sources)}, {"searched", found.searched}};
 }
 

@@ -19,8 +19,8 @@
 #include "app/cli/command.h"
 #include "core/io/image.h"
 #include "core/perf/vit_perf.h"
-#include "core/util/sample_data.h"
 #include "core/util/error.h"
+#include "core/util/sample_data.h"
 
 namespace corrlens::cli {
 namespace {
@@ -32,8 +32,10 @@ struct BenchCase {
 };
 // "448" = 448x336, "640" = 644x476 (nearest multiples of 14 to 640x480),
 // "1120" = 1120x840 = 80x60 tokens, the reference 640-px pipeline of a 4:3 image.
-constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},  {"s640", "dinov2_vits14", 644, 476},
-                                {"b448", "dinov2_vitb14", 448, 336},  {"b640", "dinov2_vitb14", 644, 476},
+constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},
+                                {"s640", "dinov2_vits14", 644, 476},
+                                {"b448", "dinov2_vitb14", 448, 336},
+                                {"b640", "dinov2_vitb14", 644, 476},
                                 {"b1120", "dinov2_vitb14", 1120, 840}};
 
 struct BenchArgs {
@@ -53,7 +55,7 @@ nlohmann::json ChildCase(const BenchArgs& args) {
   const BenchCase& c = FindCase(args.child);
   const perf::ExtractionTiming t =
       perf::TimeExtraction(c.arch, c.width, c.height, args.runs, args.warmup, args.device, args.dtype);
-  return {{"ms", t.ms_median}, {"ms_min", t.ms_min}, {"peak_rss_mb", t.peak_rss_mb},
+  return {{"ms", t.ms_median},  {"ms_min", t.ms_min}, {"peak_rss_mb", t.peak_rss_mb},
           {"tokens", t.tokens}, {"gflops", t.gflop},  {"threads", t.threads}};
 }
 
@@ -63,8 +65,8 @@ nlohmann::json ChildBf16(const BenchArgs& args) {
   const std::string data = OpenCvSampleDir() + "/";
   if (!std::filesystem::exists(data + "graf1.png"))
     throw Error("bf16 check needs opencv-doc's graf1.png and graf3.png", {data, std::nullopt, ""});
-  const perf::PrecisionCheck p = perf::CompareBfloat16(
-      "dinov2_vitb14", io::ReadImageRgb(data + "graf1.png"), io::ReadImageRgb(data + "graf3.png"), 448, 336, args.device);
+  const perf::PrecisionCheck p = perf::CompareBfloat16("dinov2_vitb14", io::ReadImageRgb(data + "graf1.png"),
+                                                       io::ReadImageRgb(data + "graf3.png"), 448, 336, args.device);
   return {{"cos_min", p.cos_min}, {"cos_mean", p.cos_mean}, {"nn_agree", p.nn_agree}};
 }
 
@@ -90,8 +92,8 @@ nlohmann::json RunJson(const std::string& command) {
 }
 
 std::string ChildCommand(const BenchArgs& args, const std::string& child) {
-  return fmt::format("/proc/{}/exe perf --child {} --runs {} --warmup {} --threads {} --dtype {} --device {}",
-                     getpid(), child, args.runs, args.warmup, args.threads, args.dtype, args.device);
+  return fmt::format("/proc/{}/exe perf --child {} --runs {} --warmup {} --threads {} --dtype {} --device {}", getpid(),
+                     child, args.runs, args.warmup, args.threads, args.dtype, args.device);
 }
 
 std::string PythonCommand(const BenchArgs& args, const BenchCase& c) {
@@ -136,10 +138,11 @@ int RunParent(BenchArgs args) {
     const auto& b = out["bf16_check"];
     out["bf16_check"]["pass"] = b["cos_min"].get<double>() >= 0.999 && b["nn_agree"].get<double>() >= 0.99;
     if (!args.json)
-      std::cout << fmt::format("bfloat16 vs float32 (ViT-B, 448x336, graf1 -> graf3): cosine min {:.5f} mean {:.5f}, "
-                               "same nearest neighbour {:.2f}% -> {}\n",
-                               b["cos_min"].get<double>(), b["cos_mean"].get<double>(), 100 * b["nn_agree"].get<double>(),
-                               out["bf16_check"]["pass"].get<bool>() ? "pass" : "FAIL");
+      std::cout << fmt::format(
+          "bfloat16 vs float32 (ViT-B, 448x336, graf1 -> graf3): cosine min {:.5f} mean {:.5f}, "
+          "same nearest neighbour {:.2f}% -> {}\n",
+          b["cos_min"].get<double>(), b["cos_mean"].get<double>(), 100 * b["nn_agree"].get<double>(),
+          out["bf16_check"]["pass"].get<bool>() ? "pass" : "FAIL");
   }
   if (args.json) std::cout << out.dump(2) << std::endl;
   return 0;

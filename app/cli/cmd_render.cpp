@@ -47,17 +47,21 @@ int RunRender(const RenderArgs& args, bool seed_given) {
   for (const std::string& warning : result.warnings) log::Warn("{}: {}", args.mesh, warning);
   const double per_second = result.render_seconds > 0.0 ? result.views / result.render_seconds : 0.0;
   if (args.json) {
-    nlohmann::json out = {{"output", result.output_dir},     {"views", result.views},
-                          {"width", args.size},              {"height", args.size},
-                          {"triangles", result.triangles},   {"textured_parts", result.textured_parts},
-                          {"warnings", result.warnings},     {"render_seconds", result.render_seconds},
-                          {"renders_per_second", per_second}, {"total_seconds", result.total_seconds}};
+    nlohmann::json out = {{"output", result.output_dir},
+                          {"views", result.views},
+                          {"width", args.size},
+                          {"height", args.size},
+                          {"triangles", result.triangles},
+                          {"textured_parts", result.textured_parts},
+                          {"warnings", result.warnings},
+                          {"render_seconds", result.render_seconds},
+                          {"renders_per_second", per_second},
+                          {"total_seconds", result.total_seconds}};
     std::cout << out.dump(2) << std::endl;
   } else {
-    std::cout << "rendered " << result.views << " views (" << args.size << "x" << args.size << ", "
-              << result.triangles << " triangles, " << result.textured_parts << " textured parts) into "
-              << result.output_dir << " in " << result.total_seconds << " s (" << per_second
-              << " renders/s)" << std::endl;
+    std::cout << "rendered " << result.views << " views (" << args.size << "x" << args.size << ", " << result.triangles
+              << " triangles, " << result.textured_parts << " textured parts) into " << result.output_dir << " in "
+              << result.total_seconds << " s (" << per_second << " renders/s)" << std::endl;
   }
   return 0;
 }

@@ -30,14 +30,16 @@ void StoreReports(const std::vector<bench::Report>& reports, const ReportArgs& a
 #ifdef CORRLENS_HAVE_RESULTS_STORE
   ui::ResultsStore store;
   QString error;
-  if (!store.Open(QString::fromStdString(args.db), &error)) throw Error(error.toStdString(), {}, "not a CorrLens database");
+  if (!store.Open(QString::fromStdString(args.db), &error))
+    throw Error(error.toStdString(), {}, "not a CorrLens database");
   ui::RunSettings settings;
   settings.preset = QString::fromStdString(args.preset);
   settings.versions = QStringLiteral("corrlens-cli");
   for (const bench::Report& report : reports) {
     settings.tasks << QString::fromStdString(report.task);
     for (const bench::ReportRow& row : report.rows)
-      if (!settings.models.contains(QString::fromStdString(row.model))) settings.models << QString::fromStdString(row.model);
+      if (!settings.models.contains(QString::fromStdString(row.model)))
+        settings.models << QString::fromStdString(row.model);
   }
   const qint64 run = store.BeginRun(settings, &error);
   bool ok = run >= 0;

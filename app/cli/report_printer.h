@@ -13,9 +13,9 @@
 namespace corrlens::cli {
 
 struct ReportArgs {
-  bool json = false;    // --json: the Report JSON on stdout
-  std::string csv_out;  // --csv-out FILE: the Report as CSV (written atomically)
-  std::string db;       // --db FILE: keep the run in the benchmark database (the GUI's history)
+  bool json = false;             // --json: the Report JSON on stdout
+  std::string csv_out;           // --csv-out FILE: the Report as CSV (written atomically)
+  std::string db;                // --db FILE: keep the run in the benchmark database (the GUI's history)
   std::string preset = "paper";  // recorded with the run in --db
 };
 

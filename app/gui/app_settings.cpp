@@ -24,7 +24,8 @@ FeatureServiceOptions LoadFeatureOptions(QSettings& settings) {
   options.cache.memory_bytes = settings.value("cache/memory_mb", 2048).toLongLong() << 20;
   options.cache.disk_bytes = settings.value("cache/disk_mb", 4096).toLongLong() << 20;
   options.backend.device = settings.value("compute/device", "cpu").toString().toStdString();
-  for (const QString& dir : settings.value("models/dirs").toStringList()) options.backend.model_dirs.push_back(dir.toStdString());
+  for (const QString& dir : settings.value("models/dirs").toStringList())
+    options.backend.model_dirs.push_back(dir.toStdString());
   return options;
 }
 

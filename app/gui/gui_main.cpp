@@ -187,8 +187,9 @@ int main(int argc, char** argv) {
   corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings), services);
   QObject::connect(&window, &corrlens::ui::MainWindow::stateChanged, &window,
                    [&] { corrlens::app::SaveWindowState(settings, window.State()); });
-  QObject::connect(window.Benchmark(), &corrlens::ui::BenchmarkWorkspace::settingsChanged, &window,
-                   [&](const corrlens::ui::BenchmarkSettings& b) { corrlens::app::SaveBenchmarkSettings(settings, b); });
+  QObject::connect(
+      window.Benchmark(), &corrlens::ui::BenchmarkWorkspace::settingsChanged, &window,
+      [&](const corrlens::ui::BenchmarkSettings& b) { corrlens::app::SaveBenchmarkSettings(settings, b); });
   if (!args.screenshot.isEmpty()) window.resize(1500, 900);
   window.show();
 

@@ -72,9 +72,10 @@ QVector<ui::ModelEntry> RegistryProvider::Models() {
     } else {
       QStringList searched;
       for (const std::string& s : d.searched) searched << QString::fromStdString(s);
-      e.details = QObject::tr("Weights not found. Looked in:\n%1\n`corrlens-cli models --verbose` lists the "
-                              "download URL of each file; copy the files into one of these folders, or add "
-                              "the file as a custom model.")
+      e.details = QObject::tr(
+                      "Weights not found. Looked in:\n%1\n`corrlens-cli models --verbose` lists the "
+                      "download URL of each file; copy the files into one of these folders, or add "
+                      "the file as a custom model.")
                       .arg(searched.join('\n'));
     }
     entries.push_back(e);

@@ -76,8 +76,8 @@ MeshViews RenderMesh(const std::string& path, const EquivarianceOptions& options
 
 // Pixel errors of every visible sampled point of view i matched into view j.
 void MatchPair(const MeshViews& set, const EquivarianceOptions& options, size_t i, size_t j,
-               const at::Tensor& source_desc, const at::Tensor& target_desc, std::vector<double>* errors,
-               int* pairs, const CancelToken& cancel) {
+               const at::Tensor& source_desc, const at::Tensor& target_desc, std::vector<double>* errors, int* pairs,
+               const CancelToken& cancel) {
   const render::Intrinsics& k = options.render.intrinsics;
   const render::ViewGeometry from{set.views[i].depth, k, set.views[i].obj_to_cam};
   const render::ViewGeometry to{set.views[j].depth, k, set.views[j].obj_to_cam};
@@ -182,9 +182,8 @@ Curve MeanCurve(const std::vector<Curve>& curves, const std::string& name) {
 }  // namespace
 
 bool EquivarianceOptions::Check() const {
-  bool ok = !meshes.empty() && view_set.Check() && view_set.count >= 2 && render.Check() &&
-            correspondence.Check() && points_per_view > 0 && candidate_stride >= 1 && !thresholds.empty() &&
-            extract.Check();
+  bool ok = !meshes.empty() && view_set.Check() && view_set.count >= 2 && render.Check() && correspondence.Check() &&
+            points_per_view > 0 && candidate_stride >= 1 && !thresholds.empty() && extract.Check();
   for (double t : thresholds) ok = ok && t > 0.0 && t <= 1.0;
   return ok;
 }

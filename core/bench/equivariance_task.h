@@ -30,15 +30,15 @@ struct EquivarianceOptions {
   std::vector<std::string> meshes;  // model files (any Assimp format)
   // Views per mesh: count (42), Fibonacci sphere by default, camera margin.
   render::ViewSetOptions view_set;
-  render::RenderOptions render;     // 512x512, fx = fy = 560 by default
+  render::RenderOptions render;  // 512x512, fx = fy = 560 by default
   render::CorrespondenceOptions correspondence;
   // Foreground pixels sampled per source view (all when fewer).
   int points_per_view = 500;
   // Target candidates: foreground pixels whose x and y are multiples of this.
   int candidate_stride = 1;
-  uint64_t seed = 0;                // point sampling
+  uint64_t seed = 0;                                  // point sampling
   std::vector<double> thresholds = {0.05, 0.1, 0.2};  // fractions of the shorter side
-  ExtractOptions extract;           // passed to the FeatureProvider
+  ExtractOptions extract;                             // passed to the FeatureProvider
 
   bool Check() const;
 };

@@ -12,8 +12,8 @@ namespace corrlens::bench {
 
 // Where an image of `width` x `height` lands on the canvas.
 struct Letterbox {
-  int size = 840;                  // canvas side
-  int width = 0, height = 0;       // original image
+  int size = 840;             // canvas side
+  int width = 0, height = 0;  // original image
   int new_width = 0, new_height = 0;
   int offset_x = 0, offset_y = 0;  // top-left of the pasted image
   double scale = 1.0;              // size / max(width, height)

@@ -12,12 +12,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/util/sample_data.h"
 #include "core/corr/matching.h"
 #include "core/corr/similarity.h"
 #include "core/io/image.h"
 #include "core/util/check.h"
 #include "core/util/error.h"
+#include "core/util/sample_data.h"
 
 namespace corrlens::bench {
 namespace {
@@ -40,8 +40,8 @@ void RequireFile(const std::string& path) {
 
 }  // namespace
 
-PairGroundTruth HomographyGroundTruth(cv::Size source_size, cv::Size target_size,
-                                      const cv::Matx33d& target_from_source, const PairGridOptions& options) {
+PairGroundTruth HomographyGroundTruth(cv::Size source_size, cv::Size target_size, const cv::Matx33d& target_from_source,
+                                      const PairGridOptions& options) {
   PairGroundTruth truth;
   for (const cv::Point2d& p : GridPoints(source_size, options)) {
     const cv::Vec3d q = target_from_source * cv::Vec3d(p.x, p.y, 1.0);
@@ -124,8 +124,10 @@ PairTaskOptions PairTaskOptions::Sample(PairTaskKind kind) {
   const bool homography = kind == PairTaskKind::kHomography;
   options.source = dir + (homography ? "graf1.png" : "aloeL.jpg");
   options.target = dir + (homography ? "graf3.png" : "aloeR.jpg");
-  if (homography) options.homography = dir + "H1to3p.xml";
-  else options.disparity = dir + "aloeGT.png";
+  if (homography)
+    options.homography = dir + "H1to3p.xml";
+  else
+    options.disparity = dir + "aloeGT.png";
   return options;
 }
 
@@ -213,8 +215,8 @@ bench::Report RunPairTask(const PairTaskOptions& options, FeatureProvider& provi
       row.model = model;
       row.method = refine ? fmt::format("soft-argmax r={:g}", options.radius_px) : "argmax";
       row.seconds = extract_seconds + Since(match_start);
-      row.items.push_back({item_id, row.metrics,
-                           {{"source", options.source}, {"target", options.target}, {"truth", truth_path}}});
+      row.items.push_back(
+          {item_id, row.metrics, {{"source", options.source}, {"target", options.target}, {"truth", truth_path}}});
       report.rows.push_back(std::move(row));
     }
   }

@@ -34,8 +34,7 @@ struct PairGroundTruth {
 };
 
 // Grid points mapped by `target_from_source` (3x3) that land inside the target.
-PairGroundTruth HomographyGroundTruth(cv::Size source_size, cv::Size target_size,
-                                      const cv::Matx33d& target_from_source,
+PairGroundTruth HomographyGroundTruth(cv::Size source_size, cv::Size target_size, const cv::Matx33d& target_from_source,
                                       const PairGridOptions& options = {});
 
 // Grid points of the LEFT image with a known disparity d (left (x, y) ->
@@ -59,17 +58,17 @@ enum class PairTaskKind { kHomography, kStereo };
 
 struct PairTaskOptions {
   PairTaskKind kind = PairTaskKind::kHomography;
-  std::vector<std::string> models;  // model names for the FeatureProvider
-  std::string source;               // source (left) image
-  std::string target;               // target (right) image
-  std::string homography;           // kHomography: 3x3 target_from_source file
-  std::string disparity;            // kStereo: left disparity PNG
-  double disparity_scale = 1.0;     // pixels per PNG unit at the PNG's resolution
-  PairGridOptions grid;             // source grid
-  double radius_px = 35.0;          // soft-argmax radius in target pixels
+  std::vector<std::string> models;                     // model names for the FeatureProvider
+  std::string source;                                  // source (left) image
+  std::string target;                                  // target (right) image
+  std::string homography;                              // kHomography: 3x3 target_from_source file
+  std::string disparity;                               // kStereo: left disparity PNG
+  double disparity_scale = 1.0;                        // pixels per PNG unit at the PNG's resolution
+  PairGridOptions grid;                                // source grid
+  double radius_px = 35.0;                             // soft-argmax radius in target pixels
   std::vector<double> thresholds = {1, 2, 5, 10, 20};  // PCK thresholds in pixels
-  double auc_max = 20.0;            // PCK curve range for the AUC, pixels
-  ExtractOptions extract;           // feature extraction
+  double auc_max = 20.0;                               // PCK curve range for the AUC, pixels
+  ExtractOptions extract;                              // feature extraction
 
   bool Check() const;
   // The task on Debian's opencv-doc sample data: graf1 -> graf3 with

@@ -16,9 +16,12 @@ std::vector<std::string> CsvFields(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else fields.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        fields.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        fields.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -60,11 +63,17 @@ std::pair<std::string, std::string> PaperBackbone(const std::string& model) {
   const bool finetuned = model.size() > 7 && model.compare(model.size() - 7, 7, "+3dcorr") == 0;
   const std::string base = finetuned ? model.substr(0, model.size() - 7) : model;
   const std::string variant = finetuned ? "finetuned" : "baseline";
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"dinov2_vits14", "DINOv2-S"},         {"dinov2_vitb14", "DINOv2"},          {"dinov2_vitl14", "DINOv2-L"},
-      {"dinov2_vitg14", "DINOv2-G"},         {"dinov2_vits14_reg", "DINOv2-S-reg"}, {"dinov2_vitb14_reg", "DINOv2-Reg"},
-      {"dinov2_vitl14_reg", "DINOv2-L-reg"}, {"dinov2_vitg14_reg", "DINOv2-G-reg"}, {"clip_vitb16", "CLIP"},
-      {"mae_vitb16", "MAE"},                 {"deit3_vitb16", "DeiT"}};
+  static const std::pair<const char*, const char*> kNames[] = {{"dinov2_vits14", "DINOv2-S"},
+                                                               {"dinov2_vitb14", "DINOv2"},
+                                                               {"dinov2_vitl14", "DINOv2-L"},
+                                                               {"dinov2_vitg14", "DINOv2-G"},
+                                                               {"dinov2_vits14_reg", "DINOv2-S-reg"},
+                                                               {"dinov2_vitb14_reg", "DINOv2-Reg"},
+                                                               {"dinov2_vitl14_reg", "DINOv2-L-reg"},
+                                                               {"dinov2_vitg14_reg", "DINOv2-G-reg"},
+                                                               {"clip_vitb16", "CLIP"},
+                                                               {"mae_vitb16", "MAE"},
+                                                               {"deit3_vitb16", "DeiT"}};
   for (const auto& [ours, paper] : kNames)
     if (base == ours) return {paper, variant};
   return {"", ""};
@@ -99,9 +108,10 @@ PaperResults PaperResults::Read(const std::string& csv) {
     if (f.size() < 9) throw Error("expected 9 fields", {csv, std::nullopt, "line " + std::to_string(number)});
     char* end = nullptr;
     const double value = std::strtod(f[5].c_str(), &end);
-    if (end == f[5].c_str()) throw Error("bad value '" + f[5] + "'", {csv, std::nullopt, "line " + std::to_string(number)});
-    const bool percent = f[6].find('%') != std::string::npos || f[4].rfind("PCK", 0) == 0 ||
-                         f[4].rfind("PCDP", 0) == 0 || f[4] == "APE";
+    if (end == f[5].c_str())
+      throw Error("bad value '" + f[5] + "'", {csv, std::nullopt, "line " + std::to_string(number)});
+    const bool percent =
+        f[6].find('%') != std::string::npos || f[4].rfind("PCK", 0) == 0 || f[4].rfind("PCDP", 0) == 0 || f[4] == "APE";
     results.values_.push_back({f[0], f[1], f[2], f[3], f[4], percent ? value / 100.0 : value, f[8]});
   }
   return results;

@@ -29,8 +29,8 @@ std::vector<double> ParseCoordinates(const std::string& text, const std::string&
     const double v = std::strtod(begin, &end);
     while (end && (*end == ' ' || *end == '\t')) ++end;
     if (item.empty() || end == begin || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-      throw Error("bad coordinate '" + item + "' in column " + field, {csv, std::nullopt, "line " + std::to_string(line)},
-                  "coordinates are ';'-separated decimal numbers");
+      throw Error("bad coordinate '" + item + "' in column " + field,
+                  {csv, std::nullopt, "line " + std::to_string(line)}, "coordinates are ';'-separated decimal numbers");
     values.push_back(v);
   }
   if (values.empty() || values.size() > kMaxPoints)
@@ -74,10 +74,10 @@ PfPascalPair ParseRow(const std::string& text, int row, const std::string& csv) 
   if (f[2].empty() || *end != '\0' || category < 1 || category > 20)
     throw Error("class '" + f[2] + "' is not 1..20", {csv, std::nullopt, "line " + std::to_string(line)});
   pair.category = static_cast<int>(category) - 1;
-  pair.source_points = Points(ParseCoordinates(f[3], csv, line, "XA"), ParseCoordinates(f[4], csv, line, "YA"), csv,
-                              line, "source");
-  pair.target_points = Points(ParseCoordinates(f[5], csv, line, "XB"), ParseCoordinates(f[6], csv, line, "YB"), csv,
-                              line, "target");
+  pair.source_points =
+      Points(ParseCoordinates(f[3], csv, line, "XA"), ParseCoordinates(f[4], csv, line, "YA"), csv, line, "source");
+  pair.target_points =
+      Points(ParseCoordinates(f[5], csv, line, "XB"), ParseCoordinates(f[6], csv, line, "YB"), csv, line, "target");
   if (pair.source_image.empty() || pair.target_image.empty())
     throw Error("empty image path", {csv, std::nullopt, "line " + std::to_string(line)});
   return pair;
@@ -87,8 +87,8 @@ PfPascalPair ParseRow(const std::string& text, int row, const std::string& csv) 
 
 const std::vector<std::string>& PfPascalClasses() {
   static const std::vector<std::string> classes = {
-      "aeroplane", "bicycle", "bird",  "boat",      "bottle", "bus",         "car",   "cat",  "chair", "cow",
-      "diningtable", "dog",   "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+      "aeroplane",   "bicycle", "bird",  "boat",      "bottle", "bus",         "car",   "cat",  "chair", "cow",
+      "diningtable", "dog",     "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
   return classes;
 }
 
@@ -97,24 +97,29 @@ const std::vector<int>& PfPascalWeights() {
   return weights;
 }
 
-std::string PfPascalPairs::ImagePath(const std::string& csv_path) const { return (stdfs::path(root) / csv_path).string(); }
+std::string PfPascalPairs::ImagePath(const std::string& csv_path) const {
+  return (stdfs::path(root) / csv_path).string();
+}
 
 PfPascalPairs ReadPfPascalPairs(const std::string& csv, const std::string& root) {
   std::error_code ec;
-  if (!stdfs::is_regular_file(csv, ec)) throw Error("pair list not found", {csv}, "wrong path or dataset not downloaded");
-  if (stdfs::file_size(csv, ec) > kMaxBytes) throw Error("pair list is larger than 64 MB", {csv}, "not a PF-PASCAL CSV");
+  if (!stdfs::is_regular_file(csv, ec))
+    throw Error("pair list not found", {csv}, "wrong path or dataset not downloaded");
+  if (stdfs::file_size(csv, ec) > kMaxBytes)
+    throw Error("pair list is larger than 64 MB", {csv}, "not a PF-PASCAL CSV");
   std::ifstream in(csv, std::ios::binary);
   PfPascalPairs result;
   result.csv = csv;
   const stdfs::path folder = stdfs::path(csv).parent_path();
-  result.root = !root.empty() ? root
+  result.root = !root.empty()                              ? root
                 : folder.filename() == "PF-dataset-PASCAL" ? folder.parent_path().string()
                                                            : folder.string();
   std::string line;
   if (!std::getline(in, line)) throw Error("empty file", {csv}, "not a PF-PASCAL pair list");
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line != kHeader) throw Error("unexpected header '" + line.substr(0, 80) + "'", {csv, std::nullopt, "line 1"},
-                                   std::string("expected '") + kHeader + "'");
+  if (line != kHeader)
+    throw Error("unexpected header '" + line.substr(0, 80) + "'", {csv, std::nullopt, "line 1"},
+                std::string("expected '") + kHeader + "'");
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;

@@ -17,8 +17,8 @@ const std::vector<std::string>& PfPascalClasses();
 const std::vector<int>& PfPascalWeights();
 
 struct PfPascalPair {
-  int row = 0;       // 0-based data row of the CSV (header excluded)
-  int category = 0;  // 0-based index into PfPascalClasses()
+  int row = 0;                             // 0-based data row of the CSV (header excluded)
+  int category = 0;                        // 0-based index into PfPascalClasses()
   std::string source_image, target_image;  // as written in the CSV
   std::vector<cv::Point2d> source_points, target_points;
 };

@@ -104,9 +104,8 @@ ReportRow ParseRow(const Json& json, const std::map<std::string, Unit>& units) {
   }
   const Json curves = json.value("curves", Json::array());
   for (const Json& c : curves) {
-    row.curves.push_back({c.at("name").get<std::string>(), c.value("x_unit", ""),
-                          c.at("x").get<std::vector<double>>(), c.at("y").get<std::vector<double>>(),
-                          c.value("auc", 0.0)});
+    row.curves.push_back({c.at("name").get<std::string>(), c.value("x_unit", ""), c.at("x").get<std::vector<double>>(),
+                          c.at("y").get<std::vector<double>>(), c.value("auc", 0.0)});
   }
   return row;
 }
@@ -149,7 +148,7 @@ std::string Report::ToJson(int indent) const {
   for (const auto& [name, unit] : CollectUnits(*this)) units[name] = UnitName(unit);
   Json rows_json = Json::array();
   for (const ReportRow& row : rows) rows_json.push_back(RowJson(row));
-  const Json out = {{"task", task}, {"protocol", protocol}, {"dataset", dataset},
+  const Json out = {{"task", task},   {"protocol", protocol}, {"dataset", dataset},
                     {"notes", notes}, {"units", units},       {"rows", rows_json}};
   return out.dump(indent);
 }
@@ -163,7 +162,8 @@ std::string Report::ToCsv() const {
   auto line = [&](const ReportRow& row, const std::string& item, const Metrics& metrics, const std::string& seconds) {
     out << CsvField(task) << "," << CsvField(protocol) << "," << CsvField(row.model) << "," << CsvField(row.method)
         << "," << CsvField(item);
-    for (const auto& u : units) out << "," << (metrics.Has(u.first) ? fmt::format("{:.10g}", metrics.Get(u.first)) : "");
+    for (const auto& u : units)
+      out << "," << (metrics.Has(u.first) ? fmt::format("{:.10g}", metrics.Get(u.first)) : "");
     out << "," << seconds << "\n";
   };
   for (const ReportRow& row : rows) {
@@ -194,7 +194,8 @@ std::string Report::ToText() const {
     for (size_t i = 0; i < cells.size(); ++i) width[i] = std::max(width[i], cells[i].size());
   for (const auto& cells : table) {
     for (size_t i = 0; i < cells.size(); ++i)
-      out << (i ? "  " : "") << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
+      out << (i ? "  " : "")
+          << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
     out << "\n";
   }
   return out.str();
@@ -214,7 +215,8 @@ Report Report::FromJson(const std::string& text, const std::string& origin) {
     for (const Json& row : json.at("rows")) report.rows.push_back(ParseRow(row, units));
     return report;
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("not a CorrLens report: ") + e.what(), {origin}, "the JSON lacks task/rows or has wrong types");
+    throw Error(std::string("not a CorrLens report: ") + e.what(), {origin},
+                "the JSON lacks task/rows or has wrong types");
   }
 }
 

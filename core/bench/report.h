@@ -17,7 +17,7 @@ enum class Unit {
   kPixels,
   kCount,
   kSeconds,
-  kValue,     // anything else
+  kValue,  // anything else
 };
 const char* UnitName(Unit unit);
 Unit UnitFromName(const std::string& name);
@@ -67,9 +67,9 @@ struct ReportRow {
 };
 
 struct Report {
-  std::string task;      // "homography", "stereo", "equivariance", ...
-  std::string protocol;  // named protocol, e.g. "grid16-argmax+softargmax35"
-  std::string dataset;   // what was evaluated (paths)
+  std::string task;                // "homography", "stereo", "equivariance", ...
+  std::string protocol;            // named protocol, e.g. "grid16-argmax+softargmax35"
+  std::string dataset;             // what was evaluated (paths)
   std::vector<std::string> notes;  // caveats the reader must see
   std::vector<ReportRow> rows;
 

@@ -69,8 +69,7 @@ Report RunTracking(const TaskSpec& spec, FeatureProvider& provider, Progress& pr
   return RunTrackingTask(options, provider, progress, cancel);
 }
 
-Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress& progress,
-                       const CancelToken& cancel) {
+Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress& progress, const CancelToken& cancel) {
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
   EquivarianceOptions options;
   options.models = spec.models;
@@ -147,12 +146,17 @@ Report RunTask(const TaskSpec& spec, FeatureProvider& provider, Progress& progre
   if (spec.preset != "paper" && spec.preset != "quick")
     throw Error("unknown preset '" + spec.preset + "'", {"", std::nullopt, "preset"}, "presets: paper, quick");
   Report report;
-  if (spec.task == "homography" || spec.task == "stereo") report = RunPair(spec, provider, progress, cancel);
-  else if (spec.task == "transfer") report = RunTransfer(spec, provider, progress, cancel);
-  else if (spec.task == "tracking") report = RunTracking(spec, provider, progress, cancel);
-  else if (spec.task == "equivariance") report = RunEquivariance(spec, provider, progress, cancel);
-  else throw Error("unknown task '" + spec.task + "'", {"", std::nullopt, "task"},
-                   "tasks: transfer, tracking, equivariance, homography, stereo");
+  if (spec.task == "homography" || spec.task == "stereo")
+    report = RunPair(spec, provider, progress, cancel);
+  else if (spec.task == "transfer")
+    report = RunTransfer(spec, provider, progress, cancel);
+  else if (spec.task == "tracking")
+    report = RunTracking(spec, provider, progress, cancel);
+  else if (spec.task == "equivariance")
+    report = RunEquivariance(spec, provider, progress, cancel);
+  else
+    throw Error("unknown task '" + spec.task + "'", {"", std::nullopt, "task"},
+                "tasks: transfer, tracking, equivariance, homography, stereo");
   if (spec.preset == "quick") report.notes.push_back("quick preset: a small subset, not comparable with the paper");
   return report;
 }

@@ -12,7 +12,7 @@
 namespace corrlens::bench {
 
 struct TaskSpec {
-  std::string task;             // one of TaskNames()
+  std::string task;  // one of TaskNames()
   std::vector<std::string> models;
   // Task data: transfer = folder holding PF-dataset-PASCAL/; equivariance =
   // a mesh file or a folder of meshes; homography/stereo = "" (opencv-doc

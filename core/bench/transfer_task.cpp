@@ -1,8 +1,8 @@
 #include "core/bench/transfer_task.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -31,8 +31,8 @@ double Since(std::chrono::steady_clock::time_point start) {
 // The selected rows of the pair list with each target image's letterbox.
 struct Dataset {
   PfPascalPairs pairs;
-  std::vector<const PfPascalPair*> rows;   // selected rows, CSV order
-  std::map<int, Letterbox> target_boxes;   // by row
+  std::vector<const PfPascalPair*> rows;  // selected rows, CSV order
+  std::map<int, Letterbox> target_boxes;  // by row
   int categories = 20;
 };
 
@@ -55,9 +55,9 @@ Dataset LoadDataset(const TransferTaskOptions& options) {
 
 // Share of `errors` that pass `alpha` under the protocol's criterion.
 struct PairScore {
-  std::vector<float> canvas_errors;   // paper: float32 canvas pixels
-  std::vector<double> pixel_errors;   // original target pixels
-  double normaliser = 0.0;            // standard: max(target width, height)
+  std::vector<float> canvas_errors;  // paper: float32 canvas pixels
+  std::vector<double> pixel_errors;  // original target pixels
+  double normaliser = 0.0;           // standard: max(target width, height)
 };
 
 PairScore ScorePair(const PfPascalPair& pair, const Letterbox& box, const std::vector<cv::Point2d>& predicted) {
@@ -69,8 +69,8 @@ PairScore ScorePair(const PfPascalPair& pair, const Letterbox& box, const std::v
     const cv::Point2f pred = box.ToCanvas(predicted[i]);
     const float dx = pred.x - gt.x, dy = pred.y - gt.y;
     s.canvas_errors.push_back(std::sqrt(dx * dx + dy * dy));
-    s.pixel_errors.push_back(std::hypot(predicted[i].x - pair.target_points[i].x,
-                                        predicted[i].y - pair.target_points[i].y));
+    s.pixel_errors.push_back(
+        std::hypot(predicted[i].x - pair.target_points[i].x, predicted[i].y - pair.target_points[i].y));
   }
   return s;
 }
@@ -126,7 +126,8 @@ double Pck(const Dataset& d, const std::vector<PairScore>& scores, TransferProto
 ReportRow ScoreRow(const TransferTaskOptions& options, const Dataset& d, const std::string& model,
                    const std::vector<std::vector<cv::Point2d>>& predicted) {
   std::vector<PairScore> scores;
-  for (size_t i = 0; i < d.rows.size(); ++i) scores.push_back(ScorePair(*d.rows[i], d.target_boxes.at(d.rows[i]->row), predicted[i]));
+  for (size_t i = 0; i < d.rows.size(); ++i)
+    scores.push_back(ScorePair(*d.rows[i], d.target_boxes.at(d.rows[i]->row), predicted[i]));
   ReportRow row;
   row.model = model;
   std::vector<ReportItem> categories(d.categories);
@@ -152,10 +153,10 @@ ReportRow ScoreRow(const TransferTaskOptions& options, const Dataset& d, const s
                        {"category", PfPascalClasses()[p.category]},
                        {"source", d.pairs.ImagePath(p.source_image)},
                        {"target", d.pairs.ImagePath(p.target_image)}};
-    categories[p.category].metrics.Set("keypoints",
-                                       (categories[p.category].metrics.Has("keypoints")
-                                            ? categories[p.category].metrics.Get("keypoints") : 0.0) + n,
-                                       Unit::kCount);
+    categories[p.category].metrics.Set(
+        "keypoints",
+        (categories[p.category].metrics.Has("keypoints") ? categories[p.category].metrics.Get("keypoints") : 0.0) + n,
+        Unit::kCount);
     row.items.push_back(std::move(item));
   }
   row.metrics.Set("keypoints", keypoints, Unit::kCount);
@@ -214,9 +215,9 @@ std::vector<cv::Point2d> PredictPair(const TransferTaskOptions& options, const D
     canvas.emplace_back(c.x, c.y);
   }
   c10::InferenceMode guard;
-  const at::Tensor queries = SampleDescriptors(*source, canvas, /*normalize=*/true);                 // [K, C]
-  const at::Tensor tokens = target->features.reshape({target->features.size(0), -1});             // [C, H*W]
-  const at::Tensor best = queries.mm(tokens).argmax(/*dim=*/1).to(at::kCPU);                      // first maximum
+  const at::Tensor queries = SampleDescriptors(*source, canvas, /*normalize=*/true);   // [K, C]
+  const at::Tensor tokens = target->features.reshape({target->features.size(0), -1});  // [C, H*W]
+  const at::Tensor best = queries.mm(tokens).argmax(/*dim=*/1).to(at::kCPU);           // first maximum
   const at::Tensor centres = TokenCentres(*target).to(at::kCPU);
   const int64_t grid_w = target->geometry.grid_width;
   std::vector<cv::Point2d> predicted;
@@ -253,8 +254,9 @@ std::string TransferTaskOptions::PairsPath() const {
   if (!pairs.empty()) return pairs;
   const stdfs::path root(dataset);
   const stdfs::path folder = root.filename() == "PF-dataset-PASCAL" ? root : root / "PF-dataset-PASCAL";
-  return (folder / (protocol == TransferProtocol::kPaper ? "test_pairs_pf_different_views.csv"
-                                                         : "test_pairs_pf_same_views.csv")).string();
+  return (folder /
+          (protocol == TransferProtocol::kPaper ? "test_pairs_pf_different_views.csv" : "test_pairs_pf_same_views.csv"))
+      .string();
 }
 
 Report RunTransferTask(const TransferTaskOptions& options, FeatureProvider& provider, Progress& progress,
@@ -328,7 +330,8 @@ std::vector<TransferPrediction> ReadTransferPredictions(const std::string& path,
     for (const nlohmann::json& pair : json.at("pairs")) {
       TransferPrediction p;
       p.row = pair.at("row").get<int>();
-      for (const nlohmann::json& q : pair.at("points")) p.points.emplace_back(q.at(0).get<double>(), q.at(1).get<double>());
+      for (const nlohmann::json& q : pair.at("points"))
+        p.points.emplace_back(q.at(0).get<double>(), q.at(1).get<double>());
       predictions.push_back(std::move(p));
     }
     return predictions;

@@ -87,7 +87,7 @@ std::vector<ComparedMatch> PairComparison::Match(const std::string& model,
     std::lock_guard<std::mutex> lock(maps.memo->mutex);
     for (size_t i = 0; i < matches.size(); ++i)
       maps.memo->matches[{missing[i].x, missing[i].y}] = {missing[i], matches[i].match, matches[i].score,
-                                                            matches[i].refined_score, matches[i].peak};
+                                                          matches[i].refined_score, matches[i].peak};
   }
   std::lock_guard<std::mutex> lock(maps.memo->mutex);
   std::vector<ComparedMatch> result;
@@ -100,8 +100,7 @@ Heatmap PairComparison::SimilarityHeatmap(const std::string& model, const cv::Po
   return PointHeatmap(*maps.map[0], point, *maps.map[1], options_.heatmap, maps.target_tokens);
 }
 
-std::vector<MatchPair> PairComparison::MutualMatches(const std::string& model,
-                                                     const CancelToken& cancel) const {
+std::vector<MatchPair> PairComparison::MutualMatches(const std::string& model, const CancelToken& cancel) const {
   const Maps maps = Get(model);
   {
     std::lock_guard<std::mutex> lock(maps.memo->mutex);

@@ -26,10 +26,10 @@ namespace corrlens {
 enum class Side { kSource = 0, kTarget = 1 };
 
 struct PairComparisonOptions {
-  ExtractOptions extract;        // feature extraction (reference defaults)
-  MatchOptions match;            // nearest neighbour + soft-argmax refinement
-  MutualMatchOptions mutual;     // mutual-NN overlay (subsampled)
-  HeatmapOptions heatmap;        // colour map and score range of heatmaps
+  ExtractOptions extract;     // feature extraction (reference defaults)
+  MatchOptions match;         // nearest neighbour + soft-argmax refinement
+  MutualMatchOptions mutual;  // mutual-NN overlay (subsampled)
+  HeatmapOptions heatmap;     // colour map and score range of heatmaps
 
   bool Check() const { return extract.Check() && match.Check() && mutual.Check() && heatmap.Check(); }
 };
@@ -37,10 +37,10 @@ struct PairComparisonOptions {
 // A point's match in the target for one model.
 struct ComparedMatch {
   cv::Point2d source;
-  cv::Point2d target;        // refined match (or the peak without refinement)
-  float score = 0.f;         // cosine similarity at the peak token
-  float refined_score = 0.f; // cosine similarity at the refined position
-  cv::Point2d peak;          // argmax token centre in target pixels
+  cv::Point2d target;         // refined match (or the peak without refinement)
+  float score = 0.f;          // cosine similarity at the peak token
+  float refined_score = 0.f;  // cosine similarity at the refined position
+  cv::Point2d peak;           // argmax token centre in target pixels
 };
 
 class PairComparison {
@@ -63,8 +63,7 @@ class PairComparison {
 
   // Matches of source `points` (image pixels) in the target. Throws Error if
   // the backend was not prepared or a point lies outside the source image.
-  std::vector<ComparedMatch> Match(const std::string& model,
-                                   const std::vector<cv::Point2d>& points) const;
+  std::vector<ComparedMatch> Match(const std::string& model, const std::vector<cv::Point2d>& points) const;
   // Colour-mapped cosine similarity of source `point` over the whole target
   // image (image size), with the score range it maps.
   Heatmap SimilarityHeatmap(const std::string& model, const cv::Point2d& point) const;

@@ -1,8 +1,8 @@
 #include "core/corr/feature_cache.h"
 
+#include <torch/torch.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
-#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,8 +38,11 @@ int64_t MapBytes(const FeatureMap& map) {
 }
 
 nlohmann::json GeometryJson(const GridGeometry& g) {
-  return {{"image", {g.image_width, g.image_height}}, {"input", {g.input_width, g.input_height}},
-          {"patch", g.patch}, {"stride", g.stride}, {"grid", {g.grid_width, g.grid_height}}};
+  return {{"image", {g.image_width, g.image_height}},
+          {"input", {g.input_width, g.input_height}},
+          {"patch", g.patch},
+          {"stride", g.stride},
+          {"grid", {g.grid_width, g.grid_height}}};
 }
 
 GridGeometry GeometryFromJson(const nlohmann::json& j) {
@@ -58,14 +61,13 @@ GridGeometry GeometryFromJson(const nlohmann::json& j) {
 std::vector<uint8_t> Serialize(const std::string& key, const FeatureMap& map) {
   const at::Tensor cpu = map.features.to(torch::kCPU, torch::kFloat32).contiguous();
   const size_t payload_bytes = static_cast<size_t>(cpu.numel()) * sizeof(float);
-  const nlohmann::json header = {
-      {"version", 1},
-      {"key", key},
-      {"backend_id", map.backend_id},
-      {"geometry", GeometryJson(map.geometry)},
-      {"shape", {cpu.size(0), cpu.size(1), cpu.size(2)}},
-      {"payload_bytes", payload_bytes},
-      {"payload_hash", fs::HashHex(cpu.data_ptr(), payload_bytes)}};
+  const nlohmann::json header = {{"version", 1},
+                                 {"key", key},
+                                 {"backend_id", map.backend_id},
+                                 {"geometry", GeometryJson(map.geometry)},
+                                 {"shape", {cpu.size(0), cpu.size(1), cpu.size(2)}},
+                                 {"payload_bytes", payload_bytes},
+                                 {"payload_hash", fs::HashHex(cpu.data_ptr(), payload_bytes)}};
   const std::string text = header.dump();
   std::vector<uint8_t> out(kPrefixBytes + text.size() + payload_bytes);
   std::memcpy(out.data(), kMagic, 8);
@@ -85,8 +87,7 @@ FeatureMap Deserialize(const std::vector<uint8_t>& bytes, const std::string& key
   for (int i = 0; i < 8; ++i) length |= uint64_t{bytes[8 + i]} << (8 * i);
   CL_CHECK(length <= bytes.size() - kPrefixBytes) << "truncated header";
   const std::string text(reinterpret_cast<const char*>(bytes.data()) + kPrefixBytes, length);
-  CL_CHECK(fs::HashHex(text.data(), text.size()) ==
-           std::string(reinterpret_cast<const char*>(bytes.data()) + 16, 16))
+  CL_CHECK(fs::HashHex(text.data(), text.size()) == std::string(reinterpret_cast<const char*>(bytes.data()) + 16, 16))
       << "header checksum mismatch";
   const nlohmann::json header = nlohmann::json::parse(text);
   CL_CHECK(header.at("version").get<int>() == 1) << "unknown entry version";
@@ -118,7 +119,7 @@ struct FeatureCache::Impl {
   };
   FeatureCacheOptions options;
   std::string directory;
-  mutable std::mutex mutex;  // guards everything below
+  mutable std::mutex mutex;    // guards everything below
   std::list<MemoryEntry> lru;  // front = most recently used
   std::unordered_map<std::string, std::list<MemoryEntry>::iterator> index;
   std::unordered_map<std::string, std::shared_future<MapPtr>> in_flight;
@@ -281,8 +282,7 @@ void FeatureCache::Insert(const std::string& key, const FeatureMap& map) {
   impl_->WriteDisk(key, map);
 }
 
-std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const std::string& key,
-                                                             const std::string& device,
+std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const std::string& key, const std::string& device,
                                                              const std::function<FeatureMap()>& compute,
                                                              const CancelToken& cancel) {
   const std::string memory_key = key + "@" + device;
@@ -338,13 +338,13 @@ std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const std::string& 
 }
 
 std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const cv::Mat& rgb, FeatureBackend& backend,
-                                                             const ExtractOptions& options,
-                                                             const CancelToken& cancel) {
+                                                             const ExtractOptions& options, const CancelToken& cancel) {
   CL_CHECK(options.Check()) << "invalid ExtractOptions";
   const BackendInfo& info = backend.Info();
   const std::string key = MakeKey(ImageHash(rgb), info, options);
   const std::string device = info.device.empty() ? "cpu" : info.device;
-  return GetOrCompute(key, device, [&] { return backend.Extract(rgb, options, cancel); }, cancel);
+  return GetOrCompute(
+      key, device, [&] { return backend.Extract(rgb, options, cancel); }, cancel);
 }
 
 std::string FeatureCache::DiskPath(const std::string& key) const { return impl_->PathOf(key); }

@@ -40,7 +40,7 @@ struct FeatureCacheStats {
   int64_t corrupt_dropped = 0;  // disk entries that failed validation
   int64_t memory_evictions = 0;
   int64_t disk_evictions = 0;
-  int64_t memory_bytes = 0;     // bytes held in memory now
+  int64_t memory_bytes = 0;  // bytes held in memory now
   int64_t memory_entries = 0;
 };
 
@@ -54,8 +54,7 @@ class FeatureCache {
   // Content hash of an image (pixels, size and type).
   static std::string ImageHash(const cv::Mat& image);
   // Cache key of (image, backend, weights, options).
-  static std::string MakeKey(const std::string& image_hash, const BackendInfo& backend,
-                             const ExtractOptions& options);
+  static std::string MakeKey(const std::string& image_hash, const BackendInfo& backend, const ExtractOptions& options);
 
   // Looks `key` up in memory, then on disk (a disk hit is moved to `device`,
   // e.g. "cpu", "cuda:0", and kept in memory). nullptr when absent; corrupt
@@ -71,14 +70,12 @@ class FeatureCache {
   // between threads must serialise Extract themselves (or use one per
   // thread). Throws what Extract throws (Error, Cancelled).
   std::shared_ptr<const FeatureMap> GetOrCompute(const cv::Mat& rgb, FeatureBackend& backend,
-                                                 const ExtractOptions& options,
-                                                 const CancelToken& cancel);
+                                                 const ExtractOptions& options, const CancelToken& cancel);
 
   // Generic form: returns the entry for `key` or runs `compute` once (other
   // callers of the same key wait, polling their own `cancel`).
   std::shared_ptr<const FeatureMap> GetOrCompute(const std::string& key, const std::string& device,
-                                                 const std::function<FeatureMap()>& compute,
-                                                 const CancelToken& cancel);
+                                                 const std::function<FeatureMap()>& compute, const CancelToken& cancel);
 
   // Path of the disk file for `key` (it may not exist).
   std::string DiskPath(const std::string& key) const;

@@ -58,8 +58,7 @@ Heatmap ColorizeScores(const cv::Mat& scores, const HeatmapOptions& options) {
 }
 
 cv::Mat BlendHeatmap(const cv::Mat& image_rgb, const Heatmap& heatmap, double alpha) {
-  CL_CHECK(image_rgb.type() == CV_8UC3 && heatmap.rgb.type() == CV_8UC3)
-      << "BlendHeatmap expects CV_8UC3 images";
+  CL_CHECK(image_rgb.type() == CV_8UC3 && heatmap.rgb.type() == CV_8UC3) << "BlendHeatmap expects CV_8UC3 images";
   cv::Mat heat = heatmap.rgb;
   if (heat.size() != image_rgb.size()) cv::resize(heat, heat, image_rgb.size(), 0, 0, cv::INTER_LINEAR);
   cv::Mat out;

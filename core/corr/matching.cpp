@@ -49,7 +49,7 @@ at::Tensor SoftArgmax(const at::Tensor& sims, const GridGeometry& g, double radi
   auto i64 = torch::TensorOptions().dtype(torch::kInt64).device(sims.device());
   const at::Tensor off_x = torch::tensor(offsets_x, i64).unsqueeze(0);
   const at::Tensor off_y = torch::tensor(offsets_y, i64).unsqueeze(0);
-  const at::Tensor peak = sims.argmax(1, /*keepdim=*/true);  // [N, 1]
+  const at::Tensor peak = sims.argmax(1, /*keepdim=*/true);    // [N, 1]
   const at::Tensor tx = peak.remainder(g.grid_width) + off_x;  // [N, K]
   const at::Tensor ty = peak.div(g.grid_width, "floor") + off_y;
   const at::Tensor inside = (tx >= 0) & (tx < g.grid_width) & (ty >= 0) & (ty < g.grid_height);
@@ -71,8 +71,7 @@ std::vector<PointMatch> MatchDescriptors(const at::Tensor& queries, const Featur
   CL_CHECK(q.dim() == 2 && q.size(1) == target.Channels())
       << "query descriptors must be [N, " << target.Channels() << "], got " << queries.sizes();
   c10::InferenceMode guard;
-  q = F::normalize(q.to(target.features.device(), target.features.scalar_type()),
-                   F::NormalizeFuncOptions().dim(1));
+  q = F::normalize(q.to(target.features.device(), target.features.scalar_type()), F::NormalizeFuncOptions().dim(1));
   const at::Tensor tokens = target_tokens.defined() ? target_tokens : TokenMatrix(target);
   CL_CHECK(tokens.dim() == 2 && tokens.size(1) == target.Channels() &&
            tokens.size(0) == int64_t{target.geometry.grid_height} * target.geometry.grid_width)

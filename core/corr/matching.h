@@ -28,10 +28,10 @@ struct MatchOptions {
 
 // One match in the target image.
 struct PointMatch {
-  cv::Point2d query;     // query point in source image pixels (when known)
-  cv::Point2d match;     // matched position in target pixels (refined when enabled)
-  cv::Point2d peak;      // centre of the most similar target token (pixels)
-  float score = 0.f;     // cosine similarity at the peak token
+  cv::Point2d query;          // query point in source image pixels (when known)
+  cv::Point2d match;          // matched position in target pixels (refined when enabled)
+  cv::Point2d peak;           // centre of the most similar target token (pixels)
+  float score = 0.f;          // cosine similarity at the peak token
   float refined_score = 0.f;  // cosine similarity of the query with the target
                               // descriptor sampled at `match`
 };
@@ -40,8 +40,7 @@ struct PointMatch {
 // `query` fields of the results are left at (0, 0). `target_tokens` may pass
 // TokenMatrix(target) computed earlier; when undefined it is computed here.
 std::vector<PointMatch> MatchDescriptors(const at::Tensor& queries, const FeatureMap& target,
-                                         const MatchOptions& options,
-                                         const at::Tensor& target_tokens = {});
+                                         const MatchOptions& options, const at::Tensor& target_tokens = {});
 
 // Samples `source` at `points` (image pixels) and matches them in `target`.
 std::vector<PointMatch> MatchPoints(const FeatureMap& source, const std::vector<cv::Point2d>& points,

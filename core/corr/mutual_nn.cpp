@@ -20,8 +20,8 @@ void CheckPair(const at::Tensor& a, const at::Tensor& b) {
 
 // Running best (value, index) over a slice; strictly greater wins, so the
 // earliest tile (lowest index) keeps ties, as a single argmax would.
-void UpdateBest(at::Tensor best, at::Tensor best_index, const at::Tensor& value,
-                const at::Tensor& index, int64_t offset) {
+void UpdateBest(at::Tensor best, at::Tensor best_index, const at::Tensor& value, const at::Tensor& index,
+                int64_t offset) {
   const at::Tensor better = value > best;
   best.copy_(torch::where(better, value, best));
   best_index.copy_(torch::where(better, index + offset, best_index));
@@ -34,9 +34,8 @@ at::Tensor MutualMask(const at::Tensor& a_to_b, const at::Tensor& b_to_a) {
 
 }  // namespace
 
-NearestNeighbors MutualNearestNeighbors(const at::Tensor& a_in, const at::Tensor& b_in,
-                                        const MutualNNOptions& options, const CancelToken& cancel,
-                                        Progress* progress) {
+NearestNeighbors MutualNearestNeighbors(const at::Tensor& a_in, const at::Tensor& b_in, const MutualNNOptions& options,
+                                        const CancelToken& cancel, Progress* progress) {
   CheckPair(a_in, b_in);
   CL_CHECK(options.Check()) << "invalid MutualNNOptions";
   c10::InferenceMode guard;
@@ -84,8 +83,7 @@ NearestNeighbors MutualNearestNeighbors(const at::Tensor& a_in, const at::Tensor
   return result;
 }
 
-NearestNeighbors MutualNearestNeighborsTwoPass(const at::Tensor& a_in, const at::Tensor& b_in,
-                                               int64_t chunk_elements) {
+NearestNeighbors MutualNearestNeighborsTwoPass(const at::Tensor& a_in, const at::Tensor& b_in, int64_t chunk_elements) {
   CheckPair(a_in, b_in);
   CL_CHECK_GT(chunk_elements, 0) << "chunk size";
   c10::InferenceMode guard;
@@ -114,8 +112,7 @@ std::vector<MatchPair> MutualMatches(const FeatureMap& source, const FeatureMap&
                                      const MutualMatchOptions& options, const CancelToken& cancel) {
   CL_CHECK(options.Check()) << "invalid MutualMatchOptions";
   c10::InferenceMode guard;
-  const NearestNeighbors nn =
-      MutualNearestNeighbors(TokenMatrix(source), TokenMatrix(target), options.nn, cancel);
+  const NearestNeighbors nn = MutualNearestNeighbors(TokenMatrix(source), TokenMatrix(target), options.nn, cancel);
   const at::Tensor keep = nn.mutual & (nn.a_to_b_score >= options.min_score);
   const at::Tensor src_index = keep.nonzero().view(-1);
   const at::Tensor tgt_index = nn.a_to_b.index_select(0, src_index);

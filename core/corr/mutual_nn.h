@@ -38,10 +38,8 @@ struct NearestNeighbors {
 
 // One tiled pass over a [N, C] x b [M, C]. Checks `cancel` between tiles and
 // reports tile progress.
-NearestNeighbors MutualNearestNeighbors(const at::Tensor& a, const at::Tensor& b,
-                                        const MutualNNOptions& options = {},
-                                        const CancelToken& cancel = CancelToken(),
-                                        Progress* progress = nullptr);
+NearestNeighbors MutualNearestNeighbors(const at::Tensor& a, const at::Tensor& b, const MutualNNOptions& options = {},
+                                        const CancelToken& cancel = CancelToken(), Progress* progress = nullptr);
 
 // The reference approach, kept for benchmarks and tests: two separate passes
 // (a->b, then b->a), each split into chunks of about `chunk_elements`
@@ -68,7 +66,6 @@ struct MatchPair {
 
 // Mutual nearest neighbours between the tokens of two maps (for display).
 std::vector<MatchPair> MutualMatches(const FeatureMap& source, const FeatureMap& target,
-                                     const MutualMatchOptions& options = {},
-                                     const CancelToken& cancel = CancelToken());
+                                     const MutualMatchOptions& options = {}, const CancelToken& cancel = CancelToken());
 
 }  // namespace corrlens

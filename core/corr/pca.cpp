@@ -83,8 +83,6 @@ std::vector<cv::Mat> PcaImages(const std::vector<const FeatureMap*>& maps, const
   return images;
 }
 
-cv::Mat PcaImage(const FeatureMap& map, const PcaOptions& options) {
-  return PcaImages({&map}, options).front();
-}
+cv::Mat PcaImage(const FeatureMap& map, const PcaOptions& options) { return PcaImages({&map}, options).front(); }
 
 }  // namespace corrlens

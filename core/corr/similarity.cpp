@@ -51,8 +51,7 @@ at::Tensor AxisWeights(int64_t out, int64_t in, double a, double b, const torch:
 
 }  // namespace
 
-at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2d>& points,
-                             bool normalize) {
+at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2d>& points, bool normalize) {
   CheckMap(map);
   const int64_t channels = map.Channels();
   if (points.empty()) return torch::empty({0, channels}, map.features.options());
@@ -68,8 +67,8 @@ at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2
                         .to(map.features.device(), map.features.scalar_type(), false, true);
   // [1, C, 1, N] -> [N, C]
   at::Tensor sampled = GridSample(map.features.unsqueeze(0), grid).view({channels, n}).t();
-  if (normalize) sampled = torch::nn::functional::normalize(
-                     sampled, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  if (normalize)
+    sampled = torch::nn::functional::normalize(sampled, torch::nn::functional::NormalizeFuncOptions().dim(1));
   return sampled.contiguous();
 }
 
@@ -102,8 +101,7 @@ at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map, cons
   q = torch::nn::functional::normalize(q.to(map.features.device(), map.features.scalar_type()),
                                        torch::nn::functional::NormalizeFuncOptions().dim(1));
   const int64_t count = int64_t{map.geometry.grid_height} * map.geometry.grid_width;
-  CL_CHECK(!tokens.defined() || (tokens.dim() == 2 && tokens.size(0) == count &&
-                                 tokens.size(1) == map.Channels()))
+  CL_CHECK(!tokens.defined() || (tokens.dim() == 2 && tokens.size(0) == count && tokens.size(1) == map.Channels()))
       << "token matrix must be [" << count << ", " << map.Channels() << "], got " << tokens.sizes();
   const at::Tensor matrix = tokens.defined() ? tokens : TokenMatrix(map);
   // One query (heatmaps, hover): a GEMV reads the tokens once, a GEMM would
@@ -115,8 +113,7 @@ at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map, cons
 at::Tensor UpsampleToImage(const at::Tensor& grid_scores, const GridGeometry& geometry) {
   CL_CHECK(geometry.Valid()) << "invalid grid geometry";
   at::Tensor scores = grid_scores.dim() == 2 ? grid_scores.unsqueeze(0) : grid_scores;
-  CL_CHECK(scores.dim() == 3 && scores.size(1) == geometry.grid_height &&
-           scores.size(2) == geometry.grid_width)
+  CL_CHECK(scores.dim() == 3 && scores.size(1) == geometry.grid_height && scores.size(2) == geometry.grid_width)
       << "scores must be [N, Hg, Wg] matching the geometry, got " << scores.sizes();
   // The pixel -> grid mapping is affine per axis, so bilinear grid_sample
   // (border, align_corners) is separable: Wy [H, Hg] x scores x Wx^T [Wg, W],

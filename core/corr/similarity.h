@@ -18,8 +18,7 @@ namespace corrlens {
 // NormalizedFromInput -> bilinear grid_sample (align_corners, border
 // padding), then L2-normalised per row when `normalize`. Points outside the
 // image are clamped to the border tokens.
-at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2d>& points,
-                             bool normalize = true);
+at::Tensor SampleDescriptors(const FeatureMap& map, const std::vector<cv::Point2d>& points, bool normalize = true);
 
 // The map's tokens as an L2-normalised matrix [Hg*Wg, C] (row-major grid order).
 at::Tensor TokenMatrix(const FeatureMap& map);
@@ -30,8 +29,7 @@ at::Tensor TokenCentres(const FeatureMap& map);
 // Cosine similarity of descriptors `queries` ([N, C] or [C]; normalised here)
 // with every token of `map`: [N, Hg, Wg]. `tokens` may pass TokenMatrix(map)
 // computed earlier (interactive use); when undefined it is computed here.
-at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map,
-                          const at::Tensor& tokens = {});
+at::Tensor SimilarityGrid(const at::Tensor& queries, const FeatureMap& map, const at::Tensor& tokens = {});
 
 // Resamples grid-resolution scores [N, Hg, Wg] to image pixels [N, H, W]
 // with the same pixel <-> grid mapping as SampleDescriptors (bilinear,

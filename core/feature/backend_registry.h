@@ -36,11 +36,11 @@ struct BackendStatus {
 
 // One runnable name and whether it can run here.
 struct BackendDescription {
-  std::string name;          // what a model list takes: "dense_sift", "dinov2_vitb14+3dcorr", ...
-  std::string family;        // "classical", "vit", ...
-  std::string display_name;  // for the GUI
-  bool available = false;    // weights found (always true when none are needed)
-  std::string weights;       // weight file(s) found, or "missing"/"not needed"
+  std::string name;                   // what a model list takes: "dense_sift", "dinov2_vitb14+3dcorr", ...
+  std::string family;                 // "classical", "vit", ...
+  std::string display_name;           // for the GUI
+  bool available = false;             // weights found (always true when none are needed)
+  std::string weights;                // weight file(s) found, or "missing"/"not needed"
   std::vector<std::string> searched;  // where discovery looked (when missing)
   bool is_architecture = false;       // accepts explicit weights (custom models)
 };

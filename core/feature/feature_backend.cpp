@@ -5,8 +5,8 @@
 namespace corrlens {
 
 bool FeatureMap::Valid() const {
-  return features.defined() && features.dim() == 3 && geometry.Valid() &&
-         features.size(1) == geometry.grid_height && features.size(2) == geometry.grid_width;
+  return features.defined() && features.dim() == 3 && geometry.Valid() && features.size(1) == geometry.grid_height &&
+         features.size(2) == geometry.grid_width;
 }
 
 bool ExtractOptions::Check() const {
@@ -17,9 +17,8 @@ bool ExtractOptions::Check() const {
 
 std::string ExtractOptions::Key() const {
   std::ostringstream out;
-  out << "res" << resolution << "_ds" << downsample << "_in" << input_width << "x" << input_height
-      << "_st" << stride << "_" << (layer == FeatureLayer::kNorm ? "norm" : "prenorm")
-      << (refine ? "_refine" : "_raw");
+  out << "res" << resolution << "_ds" << downsample << "_in" << input_width << "x" << input_height << "_st" << stride
+      << "_" << (layer == FeatureLayer::kNorm ? "norm" : "prenorm") << (refine ? "_refine" : "_raw");
   return out.str();
 }
 

@@ -55,8 +55,7 @@ class FeatureBackend {
   virtual ~FeatureBackend() = default;
   virtual const BackendInfo& Info() const = 0;
   // `rgb` is CV_8UC3 in RGB order. Throws corrlens::Error or Cancelled.
-  virtual FeatureMap Extract(const cv::Mat& rgb, const ExtractOptions& options,
-                             const CancelToken& cancel) = 0;
+  virtual FeatureMap Extract(const cv::Mat& rgb, const ExtractOptions& options, const CancelToken& cancel) = 0;
 };
 
 }  // namespace corrlens

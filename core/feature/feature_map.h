@@ -11,9 +11,9 @@
 namespace corrlens {
 
 struct FeatureMap {
-  at::Tensor features;    // [C, Hg, Wg], float32, not normalised
-  GridGeometry geometry;  // grid_height/grid_width match features.size(1/2)
-  std::string backend_id; // which backend and options produced it
+  at::Tensor features;     // [C, Hg, Wg], float32, not normalised
+  GridGeometry geometry;   // grid_height/grid_width match features.size(1/2)
+  std::string backend_id;  // which backend and options produced it
 
   int64_t Channels() const { return features.defined() ? features.size(0) : 0; }
   bool Valid() const;

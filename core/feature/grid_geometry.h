@@ -6,13 +6,13 @@
 namespace corrlens {
 
 struct GridGeometry {
-  int image_width = 0;   // original image size (pixels)
+  int image_width = 0;  // original image size (pixels)
   int image_height = 0;
-  int input_width = 0;   // size the image was resized to for the model
+  int input_width = 0;  // size the image was resized to for the model
   int input_height = 0;
-  int patch = 14;        // patch (receptive cell) size in input pixels
-  int stride = 14;       // distance between token centres in input pixels
-  int grid_width = 0;    // tokens per row / column
+  int patch = 14;      // patch (receptive cell) size in input pixels
+  int stride = 14;     // distance between token centres in input pixels
+  int grid_width = 0;  // tokens per row / column
   int grid_height = 0;
 
   // Input pixels per image pixel, per axis.
@@ -31,8 +31,8 @@ struct GridGeometry {
   void NormalizedFromInput(double px, double py, double* nx, double* ny) const;
 
   bool Valid() const {
-    return image_width > 0 && image_height > 0 && input_width > 0 && input_height > 0 &&
-           patch > 0 && stride > 0 && grid_width > 0 && grid_height > 0;
+    return image_width > 0 && image_height > 0 && input_width > 0 && input_height > 0 && patch > 0 && stride > 0 &&
+           grid_width > 0 && grid_height > 0;
   }
 };
 

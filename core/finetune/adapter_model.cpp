@@ -55,7 +55,8 @@ std::pair<int, int> ReferenceGrid(int height, int width, int target_res) {
   return {th / 8, tw / 8};
 }
 
-AdapterModel::AdapterModel(model::VisionTransformer backbone, int64_t rank) : backbone_(std::move(backbone)), rank_(rank) {
+AdapterModel::AdapterModel(model::VisionTransformer backbone, int64_t rank)
+    : backbone_(std::move(backbone)), rank_(rank) {
   CL_CHECK(rank > 0) << "LoRA rank must be positive";
   backbone_->EnableLora(rank);
   refine_ = model::RefineHead(backbone_->config().embed_dim);
@@ -112,7 +113,8 @@ at::Tensor AdapterModel::Embed(const at::Tensor& images) const {
   const at::Tensor cls = backbone_->cls_token.expand({batch, 1, c});
   x = cfg.pos_embed_has_cls ? at::cat({cls, x}, 1) + pos : at::cat({cls, x + pos}, 1);
   if (backbone_->register_tokens.defined())
-    x = at::cat({x.narrow(1, 0, 1), backbone_->register_tokens.expand({batch, -1, c}), x.narrow(1, 1, x.size(1) - 1)}, 1);
+    x = at::cat({x.narrow(1, 0, 1), backbone_->register_tokens.expand({batch, -1, c}), x.narrow(1, 1, x.size(1) - 1)},
+                1);
   if (backbone_->norm_pre) x = backbone_->norm_pre->forward(x);
   return x;
 }

@@ -8,7 +8,9 @@
 namespace corrlens::finetune {
 namespace {
 
-double Uniform(std::mt19937_64& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+double Uniform(std::mt19937_64& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
 bool Chance(std::mt19937_64& rng, double p) { return Uniform(rng, 0.0, 1.0) < p; }
 
 // ShiftScaleRotate: returns the 2x3 matrix applied (identity when skipped).
@@ -55,7 +57,7 @@ void Colour(cv::Mat& rgb, const AugmentOptions& o, std::mt19937_64& rng) {
     f += noise;
   }
   f.convertTo(rgb, CV_8UC3);  // saturates
-  if (Chance(rng, p)) {  // CLAHE on the L channel, clip limit in [1, 4], 8x8 tiles
+  if (Chance(rng, p)) {       // CLAHE on the L channel, clip limit in [1, 4], 8x8 tiles
     cv::Mat lab;
     cv::cvtColor(rgb, lab, cv::COLOR_RGB2Lab);
     std::vector<cv::Mat> ch;

@@ -37,14 +37,17 @@ void WriteFinetuneCheckpoint(const std::string& path, const FinetuneCheckpoint& 
   io::TorchWriteOptions options;
   options.nest = true;
   options.archive_name = "checkpoint";
-  options.extra = std::make_shared<const nlohmann::json>(nlohmann::json{
-      {"epoch", ckpt.epoch},
-      {"global_step", ckpt.global_step},
-      {"pytorch-lightning_version", "2.2.5"},
-      {"hyper_parameters",
-       {{"backbone", ckpt.backbone}, {"backbone_size", BackboneSize(ckpt.backbone)}, {"r", a.Rank()}, {"reg", ckpt.reg}}},
-      {"optimizer", {{"step", opt.step}}},
-      {"seed", ckpt.seed}});
+  options.extra =
+      std::make_shared<const nlohmann::json>(nlohmann::json{{"epoch", ckpt.epoch},
+                                                            {"global_step", ckpt.global_step},
+                                                            {"pytorch-lightning_version", "2.2.5"},
+                                                            {"hyper_parameters",
+                                                             {{"backbone", ckpt.backbone},
+                                                              {"backbone_size", BackboneSize(ckpt.backbone)},
+                                                              {"r", a.Rank()},
+                                                              {"reg", ckpt.reg}}},
+                                                            {"optimizer", {{"step", opt.step}}},
+                                                            {"seed", ckpt.seed}});
   io::WriteTorchCheckpoint(path, tensors, options);  // atomic
 }
 
@@ -70,7 +73,8 @@ FinetuneCheckpoint ReadFinetuneCheckpoint(const std::string& path) {
     const io::TensorData* m = file.Find(fmt::format("optimizer.exp_avg.{:03d}", i));
     const io::TensorData* v = file.Find(fmt::format("optimizer.exp_avg_sq.{:03d}", i));
     if (!m || !v) {
-      if (i > 0) throw Error("optimizer state incomplete", {path, std::nullopt, fmt::format("optimizer.exp_avg.{:03d}", i)});
+      if (i > 0)
+        throw Error("optimizer state incomplete", {path, std::nullopt, fmt::format("optimizer.exp_avg.{:03d}", i)});
       ckpt.optimizer = {};  // adapter-only checkpoint: fresh optimizer
       break;
     }

@@ -18,8 +18,8 @@ namespace corrlens::finetune {
 
 // AdamW state (torch.optim.AdamW, one group).
 struct AdamWState {
-  int64_t step = 0;                  // updates done
-  std::vector<at::Tensor> exp_avg;   // first moments, one per parameter
+  int64_t step = 0;                    // updates done
+  std::vector<at::Tensor> exp_avg;     // first moments, one per parameter
   std::vector<at::Tensor> exp_avg_sq;  // second moments
 };
 

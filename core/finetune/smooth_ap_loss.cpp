@@ -43,8 +43,8 @@ SmoothApResult SmoothApLoss(const at::Tensor& desc1, const at::Tensor& desc2, co
   if (result.positives == 0) return result;
   const at::Tensor ib = pos.select(1, 0), is = pos.select(1, 1), it = pos.select(1, 2);
   using at::indexing::TensorIndex;
-  const at::Tensor pos_sim = sim.index({ib, is, it});                     // [P]
-  const at::Tensor rows = sim.index({ib, is});                            // [P, T]
+  const at::Tensor pos_sim = sim.index({ib, is, it});  // [P]
+  const at::Tensor rows = sim.index({ib, is});         // [P, T]
   const at::Tensor neg = (dist.index({ib, is}) > options.negative_distance).to(sim.scalar_type());
   at::Tensor rpos = TemperedSigmoid(pos_sim - 1.0, t) + 1.0;
   at::Tensor rall = rpos + at::sum(TemperedSigmoid(rows - 1.0, t) * neg, -1);

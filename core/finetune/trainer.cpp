@@ -58,7 +58,8 @@ FinetuneCheckpoint Snapshot(const AdapterModel& m, const AdamWState& s, int64_t 
 std::string Save(const AdapterModel& m, const AdamWState& s, int64_t step, const FinetuneOptions& o, bool last) {
   if (o.out_dir.empty()) return "";
   std::filesystem::create_directories(o.out_dir);
-  const std::string path = (std::filesystem::path(o.out_dir) / (last ? "last.ckpt" : fmt::format("step-{:06d}.ckpt", step))).string();
+  const std::string path =
+      (std::filesystem::path(o.out_dir) / (last ? "last.ckpt" : fmt::format("step-{:06d}.ckpt", step))).string();
   WriteFinetuneCheckpoint(path, Snapshot(m, s, step, o));
   return path;
 }
@@ -94,15 +95,16 @@ std::string FinetuneOptions::Arch() const {
 
 bool FinetuneOptions::Check() const {
   return !backbone.empty() && (random_init || !weights.empty()) && !meshes.empty() && steps > 0 && batch == 1 &&
-         rank > 0 && lr > 0 && weight_decay >= 0 && clip_norm > 0 && target_res >= 8 && checkpoint_every >= 0 && pair_cycle >= 0 &&
-         data.Check() && loss.Check();
+         rank > 0 && lr > 0 && weight_decay >= 0 && clip_norm > 0 && target_res >= 8 && checkpoint_every >= 0 &&
+         pair_cycle >= 0 && data.Check() && loss.Check();
 }
 
 FinetuneResult RunFinetune(const FinetuneOptions& o, Progress& progress, const CancelToken& cancel,
                            const StepCallback& on_step, const WarningCallback& on_warning) {
   if (o.batch != 1) throw Error("only batch 1 is supported (the reference's)", {"", std::nullopt, "batch"});
   if (!o.random_init && o.weights.empty())
-    throw Error("no backbone weights given", {"", std::nullopt, "weights"}, "pass a weights file (or random_init for tests)");
+    throw Error("no backbone weights given", {"", std::nullopt, "weights"},
+                "pass a weights file (or random_init for tests)");
   CL_CHECK(o.Check()) << "invalid finetune options";
   torch::manual_seed(o.seed);
   FinetuneResult result;
@@ -134,7 +136,8 @@ FinetuneResult RunFinetune(const FinetuneOptions& o, Progress& progress, const C
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     info.steps_per_s = (done + 1) / std::max(secs, 1e-9);
     info.eta_s = double(o.steps - step) / info.steps_per_s;
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < o.steps) info.checkpoint = Save(model, state, step, o, false);
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < o.steps)
+      info.checkpoint = Save(model, state, step, o, false);
     if (step == o.steps) info.checkpoint = result.checkpoint = Save(model, state, step, o, true);
     result.losses.push_back(info.loss);
     progress.Step(size_t(step), size_t(o.steps), fmt::format("step {} loss {:.5f}", step, info.loss));

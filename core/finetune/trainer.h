@@ -17,26 +17,26 @@
 namespace corrlens::finetune {
 
 struct FinetuneOptions {
-  std::string backbone = "dinov2_vits14";  // DINOv2 arch (with reg: the _reg variant)
-  bool reg = false;                        // use the registers variant
-  std::string weights;                     // backbone weights file (required unless random_init)
-  bool random_init = false;                // tests/demos only: random backbone from `seed`
-  std::vector<std::string> meshes;         // mesh files (see ExpandMeshes)
-  int64_t steps = 1000;                    // optimizer steps (total, including resumed ones)
-  int batch = 1;                           // pairs per step (the reference: 1; only 1 supported)
-  int rank = 4;                            // LoRA rank
-  double lr = 1e-5;                        // AdamW learning rate
-  double weight_decay = 1e-4;              // AdamW weight decay
+  std::string backbone = "dinov2_vits14";         // DINOv2 arch (with reg: the _reg variant)
+  bool reg = false;                               // use the registers variant
+  std::string weights;                            // backbone weights file (required unless random_init)
+  bool random_init = false;                       // tests/demos only: random backbone from `seed`
+  std::vector<std::string> meshes;                // mesh files (see ExpandMeshes)
+  int64_t steps = 1000;                           // optimizer steps (total, including resumed ones)
+  int batch = 1;                                  // pairs per step (the reference: 1; only 1 supported)
+  int rank = 4;                                   // LoRA rank
+  double lr = 1e-5;                               // AdamW learning rate
+  double weight_decay = 1e-4;                     // AdamW weight decay
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // AdamW (torch defaults)
-  double clip_norm = 1.0;                  // gradient clipping (total L2 norm)
-  int target_res = 640;                    // longer side / 8 = token columns (the reference)
-  TrainingDataOptions data;                // renders, points, augmentations
-  SmoothApOptions loss;                    // thresholds and temperature
-  uint64_t seed = 42;                      // adapter init, pair sampling, augmentations
-  int64_t pair_cycle = 0;                  // 0: a new pair every step; k: reuse the first k pairs (overfit demos)
-  std::string out_dir;                     // checkpoints go here ("" = none written)
-  int64_t checkpoint_every = 0;            // steps between checkpoints (0 = only at the end)
-  std::string resume;                      // checkpoint to continue from
+  double clip_norm = 1.0;                         // gradient clipping (total L2 norm)
+  int target_res = 640;                           // longer side / 8 = token columns (the reference)
+  TrainingDataOptions data;                       // renders, points, augmentations
+  SmoothApOptions loss;                           // thresholds and temperature
+  uint64_t seed = 42;                             // adapter init, pair sampling, augmentations
+  int64_t pair_cycle = 0;        // 0: a new pair every step; k: reuse the first k pairs (overfit demos)
+  std::string out_dir;           // checkpoints go here ("" = none written)
+  int64_t checkpoint_every = 0;  // steps between checkpoints (0 = only at the end)
+  std::string resume;            // checkpoint to continue from
   // Canonical arch name (backbone + "_reg" when reg).
   std::string Arch() const;
   bool Check() const;
@@ -44,21 +44,21 @@ struct FinetuneOptions {
 
 // What each step reports.
 struct StepInfo {
-  int64_t step = 0;          // 1-based global step just finished
-  int64_t total = 0;         // options.steps
-  double loss = 0;           // NaN when the pair had no positive match (step skipped)
-  int64_t positives = 0;     // positive pairs in the loss
-  double grad_norm = 0;      // before clipping
-  double steps_per_s = 0;    // over this run's steps so far
-  double eta_s = 0;          // remaining steps / steps_per_s
-  std::string mesh;          // mesh of the pair
-  std::string checkpoint;    // checkpoint written after this step ("" = none)
+  int64_t step = 0;        // 1-based global step just finished
+  int64_t total = 0;       // options.steps
+  double loss = 0;         // NaN when the pair had no positive match (step skipped)
+  int64_t positives = 0;   // positive pairs in the loss
+  double grad_norm = 0;    // before clipping
+  double steps_per_s = 0;  // over this run's steps so far
+  double eta_s = 0;        // remaining steps / steps_per_s
+  std::string mesh;        // mesh of the pair
+  std::string checkpoint;  // checkpoint written after this step ("" = none)
 };
 
 struct FinetuneResult {
-  int64_t first_step = 0;       // first step this run did (1, or after the resumed one)
-  std::vector<double> losses;   // one per step of this run
-  std::string checkpoint;       // last checkpoint written ("" = none)
+  int64_t first_step = 0;                   // first step this run did (1, or after the resumed one)
+  std::vector<double> losses;               // one per step of this run
+  std::string checkpoint;                   // last checkpoint written ("" = none)
   std::vector<std::string> skipped_meshes;  // warnings about meshes not read
 };
 

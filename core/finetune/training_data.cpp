@@ -1,8 +1,8 @@
 #include "core/finetune/training_data.h"
 
 #include <fmt/format.h>
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool IsMeshFile(const fs::path& p) {
-  static const std::set<std::string> kExt = {".obj", ".ply", ".stl", ".gltf", ".glb", ".fbx", ".dae", ".3ds",
+  static const std::set<std::string> kExt = {".obj", ".ply", ".stl", ".gltf", ".glb", ".fbx",   ".dae", ".3ds",
                                              ".off", ".x",   ".lwo", ".ms3d", ".ac",  ".blend", ".3mf"};
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -63,7 +63,8 @@ std::vector<std::string> ExpandMeshes(const std::string& dir_or_list) {
   } else if (fs::is_regular_file(root, ec)) {
     out = IsMeshFile(root) ? std::vector<std::string>{root.string()} : ReadList(root);
   } else {
-    throw Error("no such file or folder", {dir_or_list, std::nullopt, "meshes"}, "give a folder of meshes or a list file");
+    throw Error("no such file or folder", {dir_or_list, std::nullopt, "meshes"},
+                "give a folder of meshes or a list file");
   }
   if (out.empty())
     throw Error("no mesh files found", {dir_or_list, std::nullopt, "meshes"},
@@ -129,7 +130,8 @@ ViewSample TrainingData::View(int pose, std::mt19937_64& rng) {
   ViewSample v{r.rgb.clone(), r.mask.clone(), {}, {}};
   std::vector<cv::Point> fg;  // row-major, as np.where(mask > 0)
   cv::findNonZero(r.mask, fg);
-  std::sort(fg.begin(), fg.end(), [](const cv::Point& a, const cv::Point& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+  std::sort(fg.begin(), fg.end(),
+            [](const cv::Point& a, const cv::Point& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
   if (fg.empty()) return v;
   const int n = options_.points;
   std::vector<size_t> chosen(fg.size());
@@ -168,7 +170,8 @@ TrainingPair TrainingData::Sample(uint64_t seed, int64_t step) {
   pair.mesh = names_[mesh];
   auto to_tensors = [&](ViewSample v, at::Tensor& rgb, at::Tensor& p2, at::Tensor& p3) {
     AugmentView(v, options_.augment, rng);
-    rgb = torch::from_blob(v.rgb.data, {1, v.rgb.rows, v.rgb.cols, 3}, at::kByte).permute({0, 3, 1, 2}).to(at::kFloat) / 255.0;
+    rgb = torch::from_blob(v.rgb.data, {1, v.rgb.rows, v.rgb.cols, 3}, at::kByte).permute({0, 3, 1, 2}).to(at::kFloat) /
+          255.0;
     const int64_t n = int64_t(v.points2d.size());
     p2 = torch::from_blob(v.points2d.data(), {1, n, 2}, at::kFloat).clone();
     p3 = torch::from_blob(v.points3d.data(), {1, n, 3}, at::kFloat).clone();

@@ -33,9 +33,9 @@ std::vector<render::Pose> ReferencePoses();
 std::string ReferencePosesPath();
 
 struct TrainingDataOptions {
-  int image_size = 512;         // square renders; intrinsics scale with it (fx = 560 at 512)
-  int points = 3000;            // foreground pixels per view
-  double max_angle_deg = 120;   // largest rotation between the two views
+  int image_size = 512;        // square renders; intrinsics scale with it (fx = 560 at 512)
+  int points = 3000;           // foreground pixels per view
+  double max_angle_deg = 120;  // largest rotation between the two views
   AugmentOptions augment;
   bool Check() const;
 };
@@ -44,7 +44,7 @@ struct TrainingDataOptions {
 struct TrainingPair {
   std::string mesh;
   int view1 = 0, view2 = 0;
-  at::Tensor rgb1, rgb2;        // [1, 3, H, W] float RGB in [0, 1]
+  at::Tensor rgb1, rgb2;              // [1, 3, H, W] float RGB in [0, 1]
   at::Tensor points2d_1, points2d_2;  // [1, N, 2] x, y
   at::Tensor points3d_1, points3d_2;  // [1, N, 3] object coordinates
 };

@@ -46,7 +46,8 @@ std::optional<std::pair<int64_t, int64_t>> WebpSize(const std::vector<uint8_t>& 
     const uint32_t bits = LE32(&b[21]);
     return std::make_pair<int64_t, int64_t>((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1);
   }
-  if (std::memcmp(chunk, "VP8 ", 4) == 0) return std::make_pair<int64_t, int64_t>(LE16(&b[26]) & 0x3fff, LE16(&b[28]) & 0x3fff);
+  if (std::memcmp(chunk, "VP8 ", 4) == 0)
+    return std::make_pair<int64_t, int64_t>(LE16(&b[26]) & 0x3fff, LE16(&b[28]) & 0x3fff);
   return std::nullopt;
 }
 

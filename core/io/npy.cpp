@@ -119,11 +119,13 @@ NpyHeader ParseNpyHeader(const ByteSource& source, uint64_t base, uint64_t size,
   const uint64_t head = std::min<uint64_t>(size, 12);
   const std::vector<uint8_t> prefix = source.ReadVector(base, head);
   ByteCursor cursor(prefix.data(), prefix.size(), source.Name(), base, key);
-  if (head < 10 || std::memcmp(prefix.data(), "\x93NUMPY", 6) != 0) cursor.Fail("missing .npy magic", "not a .npy file");
+  if (head < 10 || std::memcmp(prefix.data(), "\x93NUMPY", 6) != 0)
+    cursor.Fail("missing .npy magic", "not a .npy file");
   cursor.Seek(6);
   const uint8_t major = cursor.U8();
   cursor.U8();
-  if (major < 1 || major > 3) cursor.Fail("unsupported .npy version " + std::to_string(major), "file from a newer numpy");
+  if (major < 1 || major > 3)
+    cursor.Fail("unsupported .npy version " + std::to_string(major), "file from a newer numpy");
   const uint64_t header_len = major == 1 ? cursor.U16() : cursor.U32();
   const uint64_t header_at = cursor.Position();
   if (header_len > size - header_at)
@@ -165,8 +167,8 @@ TensorData ReadNpyArray(const ByteSource& source, uint64_t base, uint64_t size, 
   }
   const uint64_t available = size - header.data_offset;
   if (bytes != available)
-    throw Error("npy shape " + ShapeString(header.shape) + " needs " + std::to_string(bytes) + " data bytes, the file holds " +
-                    std::to_string(available),
+    throw Error("npy shape " + ShapeString(header.shape) + " needs " + std::to_string(bytes) +
+                    " data bytes, the file holds " + std::to_string(available),
                 {source.Name(), base + header.data_offset, key},
                 bytes > available ? "truncated download or corrupted header" : "corrupted file (extra bytes)");
   if (header.fortran_order && header.shape.size() > 1) {

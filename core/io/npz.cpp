@@ -15,9 +15,7 @@
 namespace corrlens::io {
 namespace {
 
-bool EndsWithNpy(const std::string& name) {
-  return name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0;
-}
+bool EndsWithNpy(const std::string& name) { return name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0; }
 
 // Listing a deflated entry needs only its .npy header: this much of it is
 // inflated (numpy's own headers are far smaller; np.load refuses > 10 kB).
@@ -71,7 +69,8 @@ TensorFile ReadNpz(const ZipReader& zip, const ReadOptions& options) {
   std::set<std::string> used;
   for (const ZipEntry& entry : zip.Entries()) {
     if (!EndsWithNpy(entry.name))
-      throw Error("npz entry is not a .npy file", {source.Name(), entry.header_offset, entry.name}, "not an npz archive");
+      throw Error("npz entry is not a .npy file", {source.Name(), entry.header_offset, entry.name},
+                  "not an npz archive");
     const std::string path = UniquePath(entry.name.substr(0, entry.name.size() - 4), used);
     const bool load = options.WantsData(path);
     if (!load && entry.method == 0) {

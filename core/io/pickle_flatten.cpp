@@ -155,19 +155,20 @@ class Flattener {
 
   void Step(size_t depth) {
     if (++visited_ > options_.max_nodes)
-      throw Error("pickle expands to more than " + std::to_string(options_.max_nodes) + " values", {"", std::nullopt, path_},
-                  "crafted file (shared references that multiply)");
+      throw Error("pickle expands to more than " + std::to_string(options_.max_nodes) + " values",
+                  {"", std::nullopt, path_}, "crafted file (shared references that multiply)");
     if (depth > options_.max_depth)
-      throw Error("pickle nests deeper than " + std::to_string(options_.max_depth) + " levels", {"", std::nullopt, path_},
-                  "crafted or corrupted file");
+      throw Error("pickle nests deeper than " + std::to_string(options_.max_depth) + " levels",
+                  {"", std::nullopt, path_}, "crafted or corrupted file");
   }
 
   void Charge(uint64_t bytes) {
     if (used_ > options_.max_bytes || bytes > options_.max_bytes - used_)
-      throw Error("pickle expands to more than the allowed " + std::to_string(options_.max_bytes >> 20) +
-                      " MiB of memory (metadata and tensor paths)",
-                  {"", std::nullopt, path_},
-                  "crafted file (shared references that multiply), or raise ReadOptions::max_pickle_bytes if it is genuine");
+      throw Error(
+          "pickle expands to more than the allowed " + std::to_string(options_.max_bytes >> 20) +
+              " MiB of memory (metadata and tensor paths)",
+          {"", std::nullopt, path_},
+          "crafted file (shared references that multiply), or raise ReadOptions::max_pickle_bytes if it is genuine");
     used_ += bytes;
   }
   void Release(uint64_t bytes) { used_ -= std::min(used_, bytes); }
@@ -224,7 +225,9 @@ class Flattener {
       case Kind::kList:
       case Kind::kTuple: return Sequence(value.items, depth);
       case Kind::kDict: return Dict(value.entries, depth);
-      case Kind::kSet: Charge(kMemberCost); return json{{value.ordered ? "__frozenset__" : "__set__", Sequence(value.items, depth)}};
+      case Kind::kSet:
+        Charge(kMemberCost);
+        return json{{value.ordered ? "__frozenset__" : "__set__", Sequence(value.items, depth)}};
       case Kind::kGlobal: Charge(kMemberCost); return json{{"__global__", Text(value.text)}};
       case Kind::kObject: return Object(value, depth);
       case Kind::kStorage:

@@ -15,9 +15,28 @@ constexpr const char* kBadArgs = "corrupted file (arguments do not match the all
 
 // What an allowlisted name does. Everything not listed is opaque.
 enum class Builtin {
-  kRebuildTensor, kRebuildParameter, kRebuildFromType, kTorchSize, kTorchDevice, kStorageType, kTorchDType,
-  kOrderedDict, kDefaultDict, kSet, kFrozenSet, kSlice, kComplex, kByteArray, kCodecsEncode,
-  kNumpyReconstruct, kNumpyNdarray, kNumpyDType, kNumpyScalar, kNumpyFromBuffer, kReconstructor, kNewObj,
+  kRebuildTensor,
+  kRebuildParameter,
+  kRebuildFromType,
+  kTorchSize,
+  kTorchDevice,
+  kStorageType,
+  kTorchDType,
+  kOrderedDict,
+  kDefaultDict,
+  kSet,
+  kFrozenSet,
+  kSlice,
+  kComplex,
+  kByteArray,
+  kCodecsEncode,
+  kNumpyReconstruct,
+  kNumpyNdarray,
+  kNumpyDType,
+  kNumpyScalar,
+  kNumpyFromBuffer,
+  kReconstructor,
+  kNewObj,
 };
 
 struct Entry {
@@ -37,12 +56,13 @@ const std::unordered_map<std::string, Entry>& Allowlist() {
       t[name] = {Builtin::kRebuildFromType};
     t["torch.Size"] = {Builtin::kTorchSize};
     t["torch.device"] = {Builtin::kTorchDevice};
-    const std::pair<const char*, DType> storages[] = {
-        {"Float", DType::kFloat32}, {"Half", DType::kFloat16}, {"BFloat16", DType::kBFloat16},
-        {"Double", DType::kFloat64}, {"Long", DType::kInt64},  {"Int", DType::kInt32},
-        {"Short", DType::kInt16},   {"Char", DType::kInt8},   {"Byte", DType::kUInt8},
-        {"Bool", DType::kBool}};
-    for (const auto& [prefix, dtype] : storages) t[std::string("torch.") + prefix + "Storage"] = {Builtin::kStorageType, dtype};
+    const std::pair<const char*, DType> storages[] = {{"Float", DType::kFloat32},     {"Half", DType::kFloat16},
+                                                      {"BFloat16", DType::kBFloat16}, {"Double", DType::kFloat64},
+                                                      {"Long", DType::kInt64},        {"Int", DType::kInt32},
+                                                      {"Short", DType::kInt16},       {"Char", DType::kInt8},
+                                                      {"Byte", DType::kUInt8},        {"Bool", DType::kBool}};
+    for (const auto& [prefix, dtype] : storages)
+      t[std::string("torch.") + prefix + "Storage"] = {Builtin::kStorageType, dtype};
     for (const char* name : {"torch.UntypedStorage", "torch.storage.UntypedStorage", "torch.storage._UntypedStorage",
                              "torch.storage.TypedStorage", "torch.TypedStorage"})
       t[name] = {Builtin::kStorageType, DType::kUInt8};
@@ -87,7 +107,8 @@ const Entry* Lookup(const Value* callable) {
 
 Value* Arg(const Value* args, size_t index, const std::string& what) {
   if (index >= args->items.size())
-    Bad(what, "expected at least " + std::to_string(index + 1) + " arguments, got " + std::to_string(args->items.size()));
+    Bad(what,
+        "expected at least " + std::to_string(index + 1) + " arguments, got " + std::to_string(args->items.size()));
   return args->items[index];
 }
 
@@ -114,7 +135,8 @@ Value* NewObjectValue(GlobalsContext& ctx, const std::string& name, const Value*
 
 Value* RebuildTensor(GlobalsContext& ctx, const Value* args, const std::string& what) {
   Value* storage = Arg(args, 0, what);
-  if (storage->kind != Kind::kStorage) Bad(what, std::string("first argument is a ") + KindName(storage->kind) + ", not a storage");
+  if (storage->kind != Kind::kStorage)
+    Bad(what, std::string("first argument is a ") + KindName(storage->kind) + ", not a storage");
   const StorageInfo& info = *storage->storage;
   Value* tensor = ctx.arena.New(Kind::kTensor);
   tensor->tensor = std::make_unique<TensorInfo>();
@@ -131,7 +153,8 @@ Value* RebuildTensor(GlobalsContext& ctx, const Value* args, const std::string& 
                     std::to_string(info.numel),
                 {"", std::nullopt, info.key}, "corrupted checkpoint");
   data.storage_offset = offset + info.view_offset;
-  if (args->items.size() > 4 && args->items[4]->kind == Kind::kBool) tensor->tensor->requires_grad = args->items[4]->boolean;
+  if (args->items.size() > 4 && args->items[4]->kind == Kind::kBool)
+    tensor->tensor->requires_grad = args->items[4]->boolean;
   tensor->tensor->storage = storage;
   return tensor;
 }
@@ -144,7 +167,8 @@ Value* RebuildParameter(GlobalsContext& ctx, const Value* args) {
   ctx.arena.Charge((data->tensor->data.shape.size() + data->tensor->data.strides.size()) * 8 + sizeof(TensorInfo));
   param->tensor = std::make_unique<TensorInfo>(*data->tensor);
   param->tensor->parameter = true;
-  if (args->items.size() > 1 && args->items[1]->kind == Kind::kBool) param->tensor->requires_grad = args->items[1]->boolean;
+  if (args->items.size() > 1 && args->items[1]->kind == Kind::kBool)
+    param->tensor->requires_grad = args->items[1]->boolean;
   return param;
 }
 
@@ -281,8 +305,8 @@ Value* NumpyFromBuffer(GlobalsContext& ctx, const Value* args) {
   array->tensor->numpy = true;
   const Value* order = args->items.size() > 3 ? args->items[3] : nullptr;
   const bool fortran = order && order->kind == Kind::kString && order->text == "F";
-  FillNumpyArray(ctx, array, IntTuple(Arg(args, 2, "numpy _frombuffer"), "numpy shape"), Arg(args, 1, "numpy _frombuffer"),
-                 fortran, raw, nullptr);
+  FillNumpyArray(ctx, array, IntTuple(Arg(args, 2, "numpy _frombuffer"), "numpy shape"),
+                 Arg(args, 1, "numpy _frombuffer"), fortran, raw, nullptr);
   return array;
 }
 
@@ -300,10 +324,12 @@ Value* CallBuiltin(GlobalsContext& ctx, const Entry& entry, const std::string& n
         inner->tensor->parameter = true;
       return inner;
     }
-    case Builtin::kTorchSize: return ctx.arena.NewTuple(args->items.empty() ? std::vector<Value*>{} : Arg(args, 0, name)->items);
+    case Builtin::kTorchSize:
+      return ctx.arena.NewTuple(args->items.empty() ? std::vector<Value*>{} : Arg(args, 0, name)->items);
     case Builtin::kTorchDevice: {
       std::string device = Arg(args, 0, name)->AsString("torch.device");
-      if (args->items.size() > 1 && args->items[1]->kind == Kind::kInt) device += ":" + std::to_string(args->items[1]->integer);
+      if (args->items.size() > 1 && args->items[1]->kind == Kind::kInt)
+        device += ":" + std::to_string(args->items[1]->integer);
       return ctx.arena.NewString(device);
     }
     case Builtin::kOrderedDict: return MakeDict(ctx, args, 0, true);
@@ -333,7 +359,8 @@ Value* CallBuiltin(GlobalsContext& ctx, const Entry& entry, const std::string& n
       const std::string encoding = args->items.size() > 1 ? args->items[1]->AsString("encoding") : "utf-8";
       if (encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1")
         return Latin1(ctx, source->AsString(name.c_str()));
-      if (encoding == "utf-8" || encoding == "utf8") return ctx.arena.NewString(source->AsString("encode"), Kind::kBytes);
+      if (encoding == "utf-8" || encoding == "utf8")
+        return ctx.arena.NewString(source->AsString("encode"), Kind::kBytes);
       return NewObjectValue(ctx, name, args, nullptr);
     }
     case Builtin::kNumpyReconstruct: {
@@ -386,7 +413,8 @@ Value* LoadGlobal(GlobalsContext& ctx, const std::string& module, const std::str
 }
 
 Value* Reduce(GlobalsContext& ctx, Value* callable, Value* args) {
-  if (args->kind != Kind::kTuple) Bad("REDUCE", std::string("arguments are a ") + KindName(args->kind) + ", not a tuple");
+  if (args->kind != Kind::kTuple)
+    Bad("REDUCE", std::string("arguments are a ") + KindName(args->kind) + ", not a tuple");
   if (const Entry* entry = Lookup(callable); entry && callable->kind == Kind::kGlobal)
     return CallBuiltin(ctx, *entry, callable->text, args);
   if (callable->kind == Kind::kGlobal) return NewObjectValue(ctx, callable->text, args, nullptr);
@@ -396,7 +424,8 @@ Value* Reduce(GlobalsContext& ctx, Value* callable, Value* args) {
 }
 
 Value* NewObject(GlobalsContext& ctx, Value* cls, Value* args, Value* kwargs) {
-  if (args->kind != Kind::kTuple) Bad("NEWOBJ", std::string("arguments are a ") + KindName(args->kind) + ", not a tuple");
+  if (args->kind != Kind::kTuple)
+    Bad("NEWOBJ", std::string("arguments are a ") + KindName(args->kind) + ", not a tuple");
   if (const Entry* entry = Lookup(cls); entry && cls->kind == Kind::kGlobal) {
     switch (entry->builtin) {
       case Builtin::kOrderedDict: return MakeDict(ctx, ctx.arena.NewTuple({}), 0, true);

@@ -220,7 +220,7 @@ bool Machine::StepString(uint8_t op) {
     default: return false;
   }
   const uint8_t* bytes = cursor_.Take(n, "string");  // checks n against the bytes left
-  arena_->Charge(n);  // before the copy is made
+  arena_->Charge(n);                                 // before the copy is made
   Value* value = New(kind);
   value->text.assign(reinterpret_cast<const char*>(bytes), n);
   Push(value);
@@ -394,7 +394,8 @@ void Machine::Step(uint8_t op) {
   switch (op) {
     case 0x80: {
       const int protocol = cursor_.U8();
-      if (protocol > 5) Fail("unsupported pickle protocol " + std::to_string(protocol), "not a pickle, or a newer Python");
+      if (protocol > 5)
+        Fail("unsupported pickle protocol " + std::to_string(protocol), "not a pickle, or a newer Python");
       result_.protocol = protocol;
       return;
     }

@@ -23,20 +23,20 @@ enum class Kind : uint8_t {
   kNone,
   kBool,
   kInt,
-  kBigInt,     // integer beyond int64; `text` holds a display form ("0x..." or decimal)
+  kBigInt,  // integer beyond int64; `text` holds a display form ("0x..." or decimal)
   kFloat,
-  kComplex,    // real + imag
-  kString,     // UTF-8 text (invalid sequences are kept and sanitised on output)
-  kBytes,      // raw bytes (bytes, bytearray, protocol-2 str)
+  kComplex,  // real + imag
+  kString,   // UTF-8 text (invalid sequences are kept and sanitised on output)
+  kBytes,    // raw bytes (bytes, bytearray, protocol-2 str)
   kList,
   kTuple,
-  kDict,       // `ordered` for collections.OrderedDict
-  kSet,        // `frozen` for frozenset
-  kGlobal,     // a class or function reference "module.name" (never resolved)
-  kObject,     // opaque instance of a non-allowlisted class; nothing was called
-  kStorage,    // a torch storage reference from persistent_load
-  kTensor,     // torch tensor / Parameter or numpy array
-  kDType,      // torch.float32 etc. (`dtype`), or a numpy dtype (`text` = descr)
+  kDict,     // `ordered` for collections.OrderedDict
+  kSet,      // `frozen` for frozenset
+  kGlobal,   // a class or function reference "module.name" (never resolved)
+  kObject,   // opaque instance of a non-allowlisted class; nothing was called
+  kStorage,  // a torch storage reference from persistent_load
+  kTensor,   // torch tensor / Parameter or numpy array
+  kDType,    // torch.float32 etc. (`dtype`), or a numpy dtype (`text` = descr)
   kSlice,
 };
 
@@ -47,12 +47,12 @@ struct Value;
 
 // Details of a storage reference (torch persistent id).
 struct StorageInfo {
-  std::string key;           // record name inside the checkpoint ("0", "1", ...)
+  std::string key;  // record name inside the checkpoint ("0", "1", ...)
   DType dtype = DType::kUInt8;
-  int64_t numel = 0;         // elements of `dtype`
-  std::string location;      // "cpu", "cuda:0", ...
-  int64_t view_offset = 0;   // legacy format: element offset of a storage view
-  uint64_t id = 0;           // unique per storage within a parse
+  int64_t numel = 0;        // elements of `dtype`
+  std::string location;     // "cpu", "cuda:0", ...
+  int64_t view_offset = 0;  // legacy format: element offset of a storage view
+  uint64_t id = 0;          // unique per storage within a parse
 };
 
 // Details of a tensor: a view of `storage` (torch) or of `data` (numpy).
@@ -60,26 +60,26 @@ struct TensorInfo {
   TensorData data;           // dtype/shape/strides/offset; storage set for numpy
   Value* storage = nullptr;  // kStorage for torch tensors
   bool requires_grad = false;
-  bool parameter = false;    // torch.nn.Parameter
+  bool parameter = false;  // torch.nn.Parameter
   bool numpy = false;
 };
 
 struct Value {
   Kind kind = Kind::kNone;
-  uint32_t id = 0;              // index in the arena (cycle detection)
-  bool boolean = false;         // kBool
-  bool ordered = false;         // kDict: OrderedDict; kSet: frozenset
-  int64_t integer = 0;          // kInt
+  uint32_t id = 0;                // index in the arena (cycle detection)
+  bool boolean = false;           // kBool
+  bool ordered = false;           // kDict: OrderedDict; kSet: frozenset
+  int64_t integer = 0;            // kInt
   double real = 0.0, imag = 0.0;  // kFloat / kComplex
-  std::string text;             // kString/kBytes/kBigInt; kGlobal/kObject: "module.name"; kDType name
-  std::vector<Value*> items;    // list/tuple/set elements; kObject: constructor args; kSlice: 3 items
+  std::string text;               // kString/kBytes/kBigInt; kGlobal/kObject: "module.name"; kDType name
+  std::vector<Value*> items;      // list/tuple/set elements; kObject: constructor args; kSlice: 3 items
   std::vector<std::pair<Value*, Value*>> entries;  // kDict items; kObject: items set on it
-  Value* state = nullptr;       // kObject: BUILD state; kObject kwargs are in `kwargs`
-  Value* kwargs = nullptr;      // kObject created by NEWOBJ_EX
-  DType dtype = DType::kFloat32;  // kDType (torch), when `dtype_known`
+  Value* state = nullptr;                          // kObject: BUILD state; kObject kwargs are in `kwargs`
+  Value* kwargs = nullptr;                         // kObject created by NEWOBJ_EX
+  DType dtype = DType::kFloat32;                   // kDType (torch), when `dtype_known`
   bool dtype_known = false;
-  std::unique_ptr<StorageInfo> storage;  // kStorage
-  std::unique_ptr<TensorInfo> tensor;    // kTensor
+  std::unique_ptr<StorageInfo> storage;                                 // kStorage
+  std::unique_ptr<TensorInfo> tensor;                                   // kTensor
   std::unique_ptr<std::unordered_map<std::string, size_t>> dict_index;  // kDict key -> entry
 
   // Convenience accessors; they throw Error naming `what` on a kind mismatch.

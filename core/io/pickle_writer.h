@@ -31,11 +31,11 @@ class PickleWriter {
   void Tuple(size_t count);
   void TupleFromMark();
   void EmptyList();
-  void Appends();    // after Mark() + items
+  void Appends();  // after Mark() + items
   void EmptyDict();
-  void SetItems();   // after Mark() + key/value pairs
+  void SetItems();  // after Mark() + key/value pairs
   void Reduce();
-  void Build();      // BUILD: sets the state of the object below the top
+  void Build();  // BUILD: sets the state of the object below the top
   void BinPersId();
   // Memoizes the top of the stack (BINPUT / LONG_BINPUT).
   void Put();

@@ -40,14 +40,15 @@ json ParseHeader(const std::string& text, const std::string& file, size_t max_de
     if (depth > static_cast<int>(max_depth))
       throw Error("safetensors header nests too deeply", {file, 8}, "crafted file");
     if (event == json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second)
-      throw Error("safetensors header lists '" + parsed.get<std::string>() + "' twice", {file, 8, parsed.get<std::string>()},
-                  kBadHeader);
+      throw Error("safetensors header lists '" + parsed.get<std::string>() + "' twice",
+                  {file, 8, parsed.get<std::string>()}, kBadHeader);
     return true;
   };
   try {
     return json::parse(text, callback);
   } catch (const json::exception& e) {
-    throw Error(std::string("safetensors header is not valid JSON: ") + e.what(), {file, 8}, "truncated or corrupted file");
+    throw Error(std::string("safetensors header is not valid JSON: ") + e.what(), {file, 8},
+                "truncated or corrupted file");
   }
 }
 
@@ -67,10 +68,12 @@ Entry ParseEntry(const std::string& name, const json& info, const std::string& f
   entry.dtype = hit->second;
   if (!shape.is_array() || shape.size() > 64) throw bad("shape is not a list of sizes");
   for (const json& size : shape) {
-    if (!size.is_number_unsigned() || size.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) throw bad("shape holds a non-size");
+    if (!size.is_number_unsigned() || size.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+      throw bad("shape holds a non-size");
     entry.shape.push_back(size.get<int64_t>());
   }
-  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+      !offsets[1].is_number_unsigned())
     throw bad("data_offsets is not [begin, end]");
   entry.begin = offsets[0].get<uint64_t>();
   entry.end = offsets[1].get<uint64_t>();
@@ -151,14 +154,16 @@ TensorFile ReadSafetensors(const ByteSource& source, const ReadOptions& options)
     expected = e.end;
   }
   if (expected != data_size)
-    throw Error("tensors cover " + std::to_string(expected) + " data bytes but the file holds " + std::to_string(data_size),
-                {file, data_start}, expected > data_size ? "truncated download" : kBadHeader);
+    throw Error(
+        "tensors cover " + std::to_string(expected) + " data bytes but the file holds " + std::to_string(data_size),
+        {file, data_start}, expected > data_size ? "truncated download" : kBadHeader);
   for (const Entry& e : entries) {
     NamedTensor named{e.name, {}};
     named.tensor.dtype = e.dtype;
     named.tensor.shape = e.shape;
     if (options.WantsData(e.name))
-      named.tensor.storage = std::make_shared<const std::vector<uint8_t>>(source.ReadVector(data_start + e.begin, e.end - e.begin));
+      named.tensor.storage =
+          std::make_shared<const std::vector<uint8_t>>(source.ReadVector(data_start + e.begin, e.end - e.begin));
     result.tensors.push_back(std::move(named));
   }
   return result;

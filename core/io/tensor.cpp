@@ -93,7 +93,6 @@ void CheckMaterialisable(const TensorData& tensor, size_t out_size) {
                 {}, "a stride-0 (expand) or overlapping view; export a slice of it, or expand it after loading");
 }
 
-
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
     case DType::kFloat64:
@@ -128,11 +127,11 @@ std::string DTypeName(DType dtype) {
 
 std::optional<DType> DTypeFromName(const std::string& name) {
   static const std::pair<const char*, DType> kNames[] = {
-      {"float32", DType::kFloat32}, {"float", DType::kFloat32},   {"float16", DType::kFloat16},
+      {"float32", DType::kFloat32}, {"float", DType::kFloat32},     {"float16", DType::kFloat16},
       {"half", DType::kFloat16},    {"bfloat16", DType::kBFloat16}, {"float64", DType::kFloat64},
-      {"double", DType::kFloat64},  {"int64", DType::kInt64},     {"long", DType::kInt64},
-      {"int32", DType::kInt32},     {"int", DType::kInt32},       {"int16", DType::kInt16},
-      {"short", DType::kInt16},     {"int8", DType::kInt8},       {"uint8", DType::kUInt8},
+      {"double", DType::kFloat64},  {"int64", DType::kInt64},       {"long", DType::kInt64},
+      {"int32", DType::kInt32},     {"int", DType::kInt32},         {"int16", DType::kInt16},
+      {"short", DType::kInt16},     {"int8", DType::kInt8},         {"uint8", DType::kUInt8},
       {"bool", DType::kBool}};
   for (const auto& [text, dtype] : kNames) {
     if (name == text) return dtype;
@@ -182,12 +181,12 @@ uint16_t FloatToHalf(float value) {
   const float magnitude = std::fabs(value);
   if (std::isnan(value)) return sign | 0x7e00;
   if (magnitude >= 65520.0f) return sign | 0x7c00;  // rounds to infinity
-  if (magnitude < std::ldexp(1.0f, -14)) {            // subnormal half
+  if (magnitude < std::ldexp(1.0f, -14)) {          // subnormal half
     const float scaled = magnitude * std::ldexp(1.0f, 24);
     return sign | static_cast<uint16_t>(std::nearbyint(scaled));
   }
   int exponent = 0;
-  const float fraction = std::frexp(magnitude, &exponent);  // in [0.5, 1)
+  const float fraction = std::frexp(magnitude, &exponent);                        // in [0.5, 1)
   uint32_t mantissa = static_cast<uint32_t>(std::nearbyint(fraction * 2048.0f));  // 11 bits
   if (mantissa == 2048) {
     mantissa = 1024;
@@ -211,12 +210,11 @@ std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& shape) {
   return strides;
 }
 
-int64_t ViewExtent(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
-                   int64_t storage_offset) {
+int64_t ViewExtent(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t storage_offset) {
   if (shape.size() != strides.size())
-    throw Error("tensor has " + std::to_string(shape.size()) + " sizes but " + std::to_string(strides.size()) +
-                    " strides",
-                {}, "corrupted file");
+    throw Error(
+        "tensor has " + std::to_string(shape.size()) + " sizes but " + std::to_string(strides.size()) + " strides", {},
+        "corrupted file");
   if (storage_offset < 0) throw Error("negative storage offset", {}, "corrupted file");
   int64_t last = storage_offset;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -299,7 +297,8 @@ std::vector<uint8_t> TensorData::ContiguousBytes() const {
       std::memcpy(dst, base + offset * elem, inner * elem);
       dst += inner * elem;
     } else {
-      for (int64_t k = 0; k < inner; ++k, dst += elem) std::memcpy(dst, base + (offset + k * inner_stride) * elem, elem);
+      for (int64_t k = 0; k < inner; ++k, dst += elem)
+        std::memcpy(dst, base + (offset + k * inner_stride) * elem, elem);
     }
     for (size_t d = dims - 1; d-- > 0;) {  // odometer over all but the last dim
       if (++index[d] < shape[d]) break;
@@ -309,9 +308,7 @@ std::vector<uint8_t> TensorData::ContiguousBytes() const {
   return out;
 }
 
-TensorData TensorData::Contiguous() const {
-  return FromBytes(dtype, shape, ContiguousBytes());
-}
+TensorData TensorData::Contiguous() const { return FromBytes(dtype, shape, ContiguousBytes()); }
 
 TensorData TensorData::FromBytes(DType dtype, std::vector<int64_t> shape, std::vector<uint8_t> bytes) {
   TensorData tensor;

@@ -34,8 +34,7 @@ std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& shape);
 
 // Number of storage elements a view needs: storage_offset + 1 + sum((size-1)*stride),
 // or 0 for an empty view. Throws Error on negative sizes/strides/offset or overflow.
-int64_t ViewExtent(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
-                   int64_t storage_offset);
+int64_t ViewExtent(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t storage_offset);
 
 // A strided view into a storage. Offsets and strides count elements.
 struct TensorData {

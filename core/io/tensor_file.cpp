@@ -121,7 +121,8 @@ TensorFormat DetectTensorFormat(const ByteSource& source) {
   if (IsTorchLegacy(head.data(), head.size())) return TensorFormat::kTorchLegacy;
   if (LooksLikeSafetensors(head.data(), head.size(), size)) return TensorFormat::kSafetensors;
   if (head.size() >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) return TensorFormat::kPickle;
-  throw Error("unrecognised file format (first bytes " + HexHead(head) + ")", {source.Name(), 0}, GuessCause(head, size));
+  throw Error("unrecognised file format (first bytes " + HexHead(head) + ")", {source.Name(), 0},
+              GuessCause(head, size));
 }
 
 TensorFile ReadTensorSource(std::shared_ptr<const ByteSource> source, const ReadOptions& options) {

@@ -48,8 +48,7 @@ StorageId ParseStorageId(const Value* pid, size_t min_items) {
                 "unsupported content (only tensors can be loaded safely)");
   const Value* type = pid->items[1];
   if ((type->kind != Kind::kGlobal && type->kind != Kind::kDType) || !type->dtype_known)
-    throw Error("unknown storage type '" + ValidUtf8(type->text, 80) + "'", {},
-                "unsupported dtype or unsafe content");
+    throw Error("unknown storage type '" + ValidUtf8(type->text, 80) + "'", {}, "unsupported dtype or unsafe content");
   StorageId id{type->dtype, pid->items[2]->AsString("storage key"), pid->items[3]->AsString("storage location"),
                pid->items[4]->AsInt("storage size")};
   if (id.numel < 0) throw Error("negative storage size", {"", std::nullopt, id.key}, kBadCheckpoint);
@@ -123,14 +122,15 @@ TensorFile ReadTorchZip(const ZipReader& zip, const ReadOptions& options) {
     throw Error("zip archive has no <folder>/data.pkl", {file}, "not a torch checkpoint (a plain zip?)");
   const ZipEntry& pkl = *zip.Find(prefix + "data.pkl");
   if (pkl.size > options.max_pickle_bytes)
-    throw Error("data.pkl of " + std::to_string(pkl.size) + " bytes exceeds the pickle budget", {file, pkl.data_offset, pkl.name},
-                "crafted file (raise ReadOptions::max_pickle_bytes if genuine)");
+    throw Error("data.pkl of " + std::to_string(pkl.size) + " bytes exceeds the pickle budget",
+                {file, pkl.data_offset, pkl.name}, "crafted file (raise ReadOptions::max_pickle_bytes if genuine)");
   bool big_endian = false;
   if (const ZipEntry* order = zip.Find(prefix + "byteorder")) {
     const std::vector<uint8_t> text = order->size <= 16 ? zip.Read(*order) : std::vector<uint8_t>();
     const std::string value(text.begin(), text.end());
     if (value != "little" && value != "big")
-      throw Error("byteorder record is '" + ValidUtf8(value, 16) + "'", {file, order->data_offset, order->name}, kBadCheckpoint);
+      throw Error("byteorder record is '" + ValidUtf8(value, 16) + "'", {file, order->data_offset, order->name},
+                  kBadCheckpoint);
     big_endian = value == "big";
   }
   const std::vector<uint8_t> bytes = zip.Read(pkl);
@@ -140,11 +140,11 @@ TensorFile ReadTorchZip(const ZipReader& zip, const ReadOptions& options) {
     const StorageId id = ParseStorageId(pid, 5);
     const ZipEntry* record = zip.Find(prefix + "data/" + id.key);
     if (!record)
-      throw Error("storage record 'data/" + ValidUtf8(id.key, 64) + "' is missing",
-                  {"", std::nullopt, id.key}, "truncated or incomplete checkpoint");
+      throw Error("storage record 'data/" + ValidUtf8(id.key, 64) + "' is missing", {"", std::nullopt, id.key},
+                  "truncated or incomplete checkpoint");
     if (StorageBytes(id) != record->size)
-      throw Error("storage '" + ValidUtf8(id.key, 64) + "' announces " + std::to_string(StorageBytes(id)) + " bytes but its record holds " +
-                      std::to_string(record->size),
+      throw Error("storage '" + ValidUtf8(id.key, 64) + "' announces " + std::to_string(StorageBytes(id)) +
+                      " bytes but its record holds " + std::to_string(record->size),
                   {"", std::nullopt, record->name}, kBadCheckpoint);
     return NewStorage(arena, id, serial++);
   };
@@ -193,7 +193,8 @@ TensorFile ReadTorchLegacy(const ByteSource& source, const ReadOptions& options)
     StorageId id = ParseStorageId(pid, 6);
     auto [it, inserted] = roots.emplace(id.key, id);
     if (!inserted && (it->second.dtype != id.dtype || it->second.numel != id.numel))
-      throw Error("storage '" + id.key + "' announced twice with different sizes", {"", std::nullopt, id.key}, kBadCheckpoint);
+      throw Error("storage '" + id.key + "' announced twice with different sizes", {"", std::nullopt, id.key},
+                  kBadCheckpoint);
     Value* storage = NewStorage(a, id, serial++);
     const Value* view = pid->items[5];
     if (view->kind == Kind::kTuple && view->items.size() == 3) {  // (view_key, offset, size)
@@ -217,8 +218,9 @@ TensorFile ReadTorchLegacy(const ByteSource& source, const ReadOptions& options)
     uint64_t count = 0;
     for (int i = 0; i < 8; ++i) count |= static_cast<uint64_t>(count_bytes[big_endian ? 7 - i : i]) << (8 * i);
     if (count != static_cast<uint64_t>(it->second.numel))
-      throw Error("storage holds " + std::to_string(count) + " elements, the pickle says " + std::to_string(it->second.numel),
-                  {file, pos, key}, kBadCheckpoint);
+      throw Error(
+          "storage holds " + std::to_string(count) + " elements, the pickle says " + std::to_string(it->second.numel),
+          {file, pos, key}, kBadCheckpoint);
     source.CheckRange(pos + 8, StorageBytes(it->second), "storage '" + key + "'");
     offsets[key] = pos + 8;
     pos += 8 + StorageBytes(it->second);

@@ -72,7 +72,8 @@ class StorageTable {
   // Returns (record index, storage offset, strides) for `tensor`.
   std::tuple<size_t, int64_t, std::vector<int64_t>> Add(const NamedTensor& named) {
     const TensorData& t = named.tensor;
-    if (!t.storage) throw Error("tensor has no data", {"", std::nullopt, named.path}, "it was read with load_data = false");
+    if (!t.storage)
+      throw Error("tensor has no data", {"", std::nullopt, named.path}, "it was read with load_data = false");
     try {
       t.Validate();
     } catch (const Error& e) {
@@ -117,7 +118,8 @@ const char* StorageClass(DType dtype) {
 
 class Emitter {
  public:
-  Emitter(pickle::PickleWriter& out, StorageTable& storages, bool ordered) : out_(out), storages_(storages), ordered_(ordered) {}
+  Emitter(pickle::PickleWriter& out, StorageTable& storages, bool ordered)
+      : out_(out), storages_(storages), ordered_(ordered) {}
 
   void Emit(const Node& node, int depth = 0) {
     if (depth > 200) throw Error("tensor paths nest too deeply");
@@ -190,7 +192,8 @@ bool TorchWriteOptions::Check() const {
 void WriteTorchCheckpoint(const std::string& path, const std::vector<NamedTensor>& tensors,
                           const TorchWriteOptions& options) {
   if (!options.Check())
-    throw Error("invalid checkpoint writer options", {path}, "archive_name must be a plain name and extra a JSON object");
+    throw Error("invalid checkpoint writer options", {path},
+                "archive_name must be a plain name and extra a JSON object");
   Node root;
   const bool has_extra = options.extra && options.extra->is_object() && !options.extra->empty();
   root.from_tensors = !has_extra;  // a bare state dict is an OrderedDict; a checkpoint dict is a dict
@@ -200,7 +203,8 @@ void WriteTorchCheckpoint(const std::string& path, const std::vector<NamedTensor
     Node* node = &root;
     for (size_t i = 0; i < parts.size(); ++i) {
       if (node->tensor || (node->value && !node->value->is_object()))
-        throw Error("tensor path nests under another tensor or value", {path, std::nullopt, named.path}, "rename the tensor");
+        throw Error("tensor path nests under another tensor or value", {path, std::nullopt, named.path},
+                    "rename the tensor");
       node = node->Child(parts[i]);
       if (i + 1 < parts.size() && !node->value) node->from_tensors = true;
     }

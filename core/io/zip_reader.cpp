@@ -78,7 +78,8 @@ void ZipReader::ParseDirectory() {
     }
   }
   if (found < 0)
-    throw Error("no zip end-of-central-directory record", {src.Name(), size}, "truncated download, or not a zip archive");
+    throw Error("no zip end-of-central-directory record", {src.Name(), size},
+                "truncated download, or not a zip archive");
   const uint64_t end_offset = size - tail_size + static_cast<uint64_t>(found);
   ByteCursor end(&tail[found], kEndSize, src.Name(), end_offset);
   end.Seek(8);
@@ -256,8 +257,8 @@ std::vector<uint8_t> ZipReader::ReadPrefix(const ZipEntry& entry, uint64_t max_b
   bool ended = false;
   const uint64_t got = InflateSome(entry, out.data(), n, &ended);
   if (got != n)
-    throw Error("deflated zip entry ends after " + std::to_string(got) + " of its announced " + std::to_string(entry.size) +
-                    " bytes",
+    throw Error("deflated zip entry ends after " + std::to_string(got) + " of its announced " +
+                    std::to_string(entry.size) + " bytes",
                 {source_->Name(), entry.data_offset, entry.name}, kTruncated);
   return out;
 }

@@ -18,11 +18,11 @@ namespace corrlens::io {
 
 struct ZipEntry {
   std::string name;
-  uint64_t header_offset = 0;    // local file header
-  uint64_t data_offset = 0;      // first byte of the (compressed) data
+  uint64_t header_offset = 0;  // local file header
+  uint64_t data_offset = 0;    // first byte of the (compressed) data
   uint64_t compressed_size = 0;
-  uint64_t size = 0;             // uncompressed
-  uint16_t method = 0;           // 0 stored, 8 deflated
+  uint64_t size = 0;    // uncompressed
+  uint16_t method = 0;  // 0 stored, 8 deflated
   uint32_t crc32 = 0;
 };
 

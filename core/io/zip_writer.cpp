@@ -130,7 +130,8 @@ std::vector<uint8_t> ZipWriter::Finish() {
       }
       if (big_offset) Put64(extra, r.offset);
     }
-    const bool utf8 = std::any_of(r.name.begin(), r.name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    const bool utf8 =
+        std::any_of(r.name.begin(), r.name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
     Put32(out_, 0x02014b50);
     Put16(out_, (3 << 8) | 45);  // made by unix, version 4.5
     Put16(out_, big_size || big_offset ? 45 : 20);
@@ -143,10 +144,10 @@ std::vector<uint8_t> ZipWriter::Finish() {
     Put32(out_, Clamp32(r.size, big_size));
     Put16(out_, r.name.size());
     Put16(out_, extra.size());
-    Put16(out_, 0);                 // comment
-    Put16(out_, 0);                 // disk
-    Put16(out_, 0);                 // internal attributes
-    Put32(out_, 0100644u << 16);    // external attributes: regular file 0644
+    Put16(out_, 0);               // comment
+    Put16(out_, 0);               // disk
+    Put16(out_, 0);               // internal attributes
+    Put32(out_, 0100644u << 16);  // external attributes: regular file 0644
     Put32(out_, Clamp32(r.offset, big_offset));
     out_.insert(out_.end(), r.name.begin(), r.name.end());
     out_.insert(out_.end(), extra.begin(), extra.end());

@@ -56,18 +56,23 @@ std::vector<CatalogEntry> BuildCatalog() {
   const std::pair<const char*, const char*> sizes[] = {{"s", "small"}, {"b", "base"}, {"l", "large"}, {"g", "giant"}};
   for (bool reg : {false, true})
     for (const auto& [size, hf] : sizes) plain.push_back(Dinov2Entry(size, hf, reg));
-  plain.push_back(TimmEntry("clip_vitb16", "CLIP ViT-B/16 (LAION-2B, timm)", "vit_base_patch16_clip_384.laion2b_ft_in12k_in1k"));
+  plain.push_back(
+      TimmEntry("clip_vitb16", "CLIP ViT-B/16 (LAION-2B, timm)", "vit_base_patch16_clip_384.laion2b_ft_in12k_in1k"));
   plain.push_back(TimmEntry("mae_vitb16", "MAE ViT-B/16 (timm)", "vit_base_patch16_224.mae"));
   plain.push_back(TimmEntry("deit3_vitb16", "DeiT3 ViT-B/16 (timm)", "deit3_base_patch16_224.fb_in1k"));
   // Adapter file of each backbone in the 3DCorrEnhance Hugging Face repo.
   auto adapter_file = [](const std::string& arch) -> std::string {
-    static const std::pair<const char*, const char*> kFiles[] = {
-        {"dinov2_vits14", "dinov2_small.ckpt"},         {"dinov2_vitb14", "dinov2_base.ckpt"},
-        {"dinov2_vitl14", "dinov2_large.ckpt"},         {"dinov2_vitg14", "dinov2_giant.ckpt"},
-        {"dinov2_vits14_reg", "dinov2_reg_small.ckpt"}, {"dinov2_vitb14_reg", "dinov2_reg_base.ckpt"},
-        {"dinov2_vitl14_reg", "dinov2_reg_large.ckpt"}, {"dinov2_vitg14_reg", "dinov2_reg_giant.ckpt"},
-        {"clip_vitb16", "clip.ckpt"},                   {"mae_vitb16", "mae.ckpt"},
-        {"deit3_vitb16", "deit.ckpt"}};
+    static const std::pair<const char*, const char*> kFiles[] = {{"dinov2_vits14", "dinov2_small.ckpt"},
+                                                                 {"dinov2_vitb14", "dinov2_base.ckpt"},
+                                                                 {"dinov2_vitl14", "dinov2_large.ckpt"},
+                                                                 {"dinov2_vitg14", "dinov2_giant.ckpt"},
+                                                                 {"dinov2_vits14_reg", "dinov2_reg_small.ckpt"},
+                                                                 {"dinov2_vitb14_reg", "dinov2_reg_base.ckpt"},
+                                                                 {"dinov2_vitl14_reg", "dinov2_reg_large.ckpt"},
+                                                                 {"dinov2_vitg14_reg", "dinov2_reg_giant.ckpt"},
+                                                                 {"clip_vitb16", "clip.ckpt"},
+                                                                 {"mae_vitb16", "mae.ckpt"},
+                                                                 {"deit3_vitb16", "deit.ckpt"}};
     for (const auto& [a, f] : kFiles)
       if (arch == a) return f;
     return "";
@@ -154,7 +159,8 @@ const std::vector<CatalogEntry>& CatalogEntries() {
 
 const CatalogEntry* FindCatalogEntry(const std::string& name) {
   const std::string suffix = "+3dcorr";
-  const bool adapter = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  const bool adapter =
+      name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   std::string arch = adapter ? name.substr(0, name.size() - suffix.size()) : name;
   try {
     arch = VitConfig::ForArch(arch).arch;  // canonical spelling of aliases
@@ -210,8 +216,9 @@ ResolvedModel RequireModel(const std::string& name, const DiscoveryOptions& opti
 ResolvedModel RequireModel(const CatalogEntry& entry, const DiscoveryOptions& options) {
   ResolvedModel resolved = ResolveModel(entry, options);
   auto missing = [&](const FoundWeights& found, const std::vector<WeightSource>& sources, const char* what) {
-    const std::string where = found.searched.empty() ? "" : found.searched.front() + " and " +
-                                                                std::to_string(found.searched.size() - 1) + " more";
+    const std::string where =
+        found.searched.empty() ? ""
+                               : found.searched.front() + " and " + std::to_string(found.searched.size() - 1) + " more";
     const WeightSource& first = sources.front();
     const std::string folder = first.kind == "torch-hub" || first.file_name != "model.safetensors"
                                    ? options.torch_hub_dir

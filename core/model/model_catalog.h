@@ -22,11 +22,11 @@ struct WeightSource {
 
 // A runnable model: a backbone, optionally with an adapter ("+3dcorr").
 struct CatalogEntry {
-  std::string name;                   // "dinov2_vitb14", "dinov2_vitb14+3dcorr"
-  std::string arch;                   // VitConfig::ForArch name
-  std::string display_name;           // for the GUI
-  std::vector<WeightSource> backbone; // alternatives, preferred first
-  std::vector<WeightSource> adapter;  // empty for plain backbones
+  std::string name;                    // "dinov2_vitb14", "dinov2_vitb14+3dcorr"
+  std::string arch;                    // VitConfig::ForArch name
+  std::string display_name;            // for the GUI
+  std::vector<WeightSource> backbone;  // alternatives, preferred first
+  std::vector<WeightSource> adapter;   // empty for plain backbones
   bool has_adapter() const { return !adapter.empty(); }
 };
 

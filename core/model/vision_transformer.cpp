@@ -297,8 +297,7 @@ void VisionTransformerImpl::EnableLora(int64_t rank) {
   const int first = std::max(0, config_.depth - 4);
   for (int i = first; i < config_.depth; ++i) {
     auto* block = (*blocks)[i]->as<BlockImpl>();
-    if (!block->attn->lora)
-      block->attn->lora = block->attn->register_module("lora", LoraQkv(config_.embed_dim, rank));
+    if (!block->attn->lora) block->attn->lora = block->attn->register_module("lora", LoraQkv(config_.embed_dim, rank));
   }
   const at::Tensor ref = cls_token;
   for (auto& lora : LoraModules()) lora->to(ref.device(), ref.scalar_type());

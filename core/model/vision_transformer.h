@@ -34,8 +34,8 @@ struct VitForwardOptions {
   // 0 computes the plain formula softmax(q k^T) v in one piece.
   int64_t attention_block_bytes = int64_t{32} << 20;
   // Which outputs to keep (the other tensors stay undefined).
-  bool want_norm = true;     // x_norm_patchtokens and x_norm_clstoken
-  bool want_prenorm = false; // x_prenorm patch tokens
+  bool want_norm = true;      // x_norm_patchtokens and x_norm_clstoken
+  bool want_prenorm = false;  // x_prenorm patch tokens
   // Checked between blocks; Forward throws corrlens::Cancelled. May be null.
   const CancelToken* cancel = nullptr;
 

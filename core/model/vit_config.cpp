@@ -69,7 +69,7 @@ std::vector<VitConfig> AllConfigs() {
   clip.mean = kClipMean;
   clip.std = kClipStd;
   all.push_back(clip);
-  all.push_back(TimmBase16("mae_vitb16"));  // vit_base_patch16_224.mae
+  all.push_back(TimmBase16("mae_vitb16"));      // vit_base_patch16_224.mae
   VitConfig deit = TimmBase16("deit3_vitb16");  // deit3_base_patch16_224.fb_in1k
   deit.layer_scale = true;
   deit.pos_embed_has_cls = false;
@@ -92,20 +92,19 @@ std::string Canonical(std::string arch) {
 }  // namespace
 
 bool VitConfig::Check() const {
-  return embed_dim > 0 && depth > 0 && num_heads > 0 && embed_dim % num_heads == 0 &&
-         patch_size > 0 && pos_grid > 0 && num_register_tokens >= 0 && ffn_hidden > 0 &&
-         norm_eps > 0.0 && std[0] > 0.f && std[1] > 0.f && std[2] > 0.f;
+  return embed_dim > 0 && depth > 0 && num_heads > 0 && embed_dim % num_heads == 0 && patch_size > 0 && pos_grid > 0 &&
+         num_register_tokens >= 0 && ffn_hidden > 0 && norm_eps > 0.0 && std[0] > 0.f && std[1] > 0.f && std[2] > 0.f;
 }
 
 int64_t VitConfig::NumParameters() const {
   const int64_t c = embed_dim, h = ffn_hidden;
   int64_t n = 3 * c * patch_size * patch_size + (patch_bias ? c : 0);
-  n += c;                                                        // cls token
+  n += c;                                                                 // cls token
   n += (int64_t(pos_grid) * pos_grid + (pos_embed_has_cls ? 1 : 0)) * c;  // pos embed
   n += int64_t(num_register_tokens) * c;
   if (pre_norm) n += 2 * c;
-  int64_t block = 4 * c;                        // norm1, norm2
-  block += 3 * c * c + 3 * c + c * c + c;       // qkv, proj
+  int64_t block = 4 * c;                   // norm1, norm2
+  block += 3 * c * c + 3 * c + c * c + c;  // qkv, proj
   if (layer_scale) block += 2 * c;
   if (ffn == FfnKind::kMlp)
     block += c * h + h + h * c + c;
@@ -118,7 +117,7 @@ double VitConfig::Flops(int64_t tokens) const {
   const double n = double(tokens), c = embed_dim, h = ffn_hidden;
   const double patch = 2.0 * n * c * 3.0 * patch_size * patch_size;
   double block = 2.0 * n * c * 3.0 * c + 2.0 * n * c * c;  // qkv + proj
-  block += 2.0 * 2.0 * n * n * c;                             // q k^T and attn v
+  block += 2.0 * 2.0 * n * n * c;                          // q k^T and attn v
   block += ffn == FfnKind::kMlp ? 2.0 * 2.0 * n * c * h : 2.0 * n * c * 3.0 * h;
   return patch + block * depth;
 }

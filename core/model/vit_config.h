@@ -26,23 +26,23 @@ enum class PosEmbedResize {
 };
 
 struct VitConfig {
-  std::string arch;             // canonical name, e.g. "dinov2_vitb14_reg"
-  std::string family = "dinov2";  // "dinov2" or "timm" (key names, token layout)
-  int embed_dim = 768;          // channels C
-  int depth = 12;               // number of blocks
-  int num_heads = 12;           // attention heads (C % heads == 0)
-  int patch_size = 14;          // patch-embedding kernel (and default stride)
-  int pos_grid = 37;            // side of the learned positional grid
-  bool pos_embed_has_cls = true;  // false for DeiT3 (no_embed_class)
-  int num_register_tokens = 0;  // DINOv2 _reg: 4
-  FfnKind ffn = FfnKind::kMlp;  // feed-forward kind
-  int ffn_hidden = 3072;        // hidden width (SwiGLU: per half)
-  bool layer_scale = true;      // ls1/ls2 gamma present
-  bool pre_norm = false;        // CLIP: LayerNorm `norm_pre` before the blocks
-  bool patch_bias = true;       // patch-embedding conv has a bias (CLIP: no)
-  double norm_eps = 1e-6;       // LayerNorm epsilon (CLIP: 1e-5)
+  std::string arch;                                          // canonical name, e.g. "dinov2_vitb14_reg"
+  std::string family = "dinov2";                             // "dinov2" or "timm" (key names, token layout)
+  int embed_dim = 768;                                       // channels C
+  int depth = 12;                                            // number of blocks
+  int num_heads = 12;                                        // attention heads (C % heads == 0)
+  int patch_size = 14;                                       // patch-embedding kernel (and default stride)
+  int pos_grid = 37;                                         // side of the learned positional grid
+  bool pos_embed_has_cls = true;                             // false for DeiT3 (no_embed_class)
+  int num_register_tokens = 0;                               // DINOv2 _reg: 4
+  FfnKind ffn = FfnKind::kMlp;                               // feed-forward kind
+  int ffn_hidden = 3072;                                     // hidden width (SwiGLU: per half)
+  bool layer_scale = true;                                   // ls1/ls2 gamma present
+  bool pre_norm = false;                                     // CLIP: LayerNorm `norm_pre` before the blocks
+  bool patch_bias = true;                                    // patch-embedding conv has a bias (CLIP: no)
+  double norm_eps = 1e-6;                                    // LayerNorm epsilon (CLIP: 1e-5)
   PosEmbedResize pos_resize = PosEmbedResize::kScaleOffset;  // see enum
-  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};  // input normalisation (RGB in [0,1])
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};         // input normalisation (RGB in [0,1])
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
 
   // Parameter-level consistency (positive sizes, divisible heads, ...).

@@ -164,7 +164,8 @@ GridGeometry VitFeatureExtractor::PlanGeometry(int width, int height, const Extr
     g.input_height = static_cast<int>(grid_h * patch);
     g.input_width = static_cast<int>(grid_w * patch);
   }
-  std::tie(g.grid_height, g.grid_width) = VisionTransformerImpl::GridSize(g.input_height, g.input_width, patch, g.stride);
+  std::tie(g.grid_height, g.grid_width) =
+      VisionTransformerImpl::GridSize(g.input_height, g.input_width, patch, g.stride);
   if (g.grid_height < 1 || g.grid_width < 1)
     throw Error(fmt::format("input {}x{} is smaller than one {} px patch", g.input_width, g.input_height, patch),
                 {"", std::nullopt, "input size"}, "use a larger input size");

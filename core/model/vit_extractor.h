@@ -29,11 +29,11 @@ namespace corrlens::model {
 
 // How to build an extractor from files.
 struct VitExtractorOptions {
-  std::string arch;               // VitConfig::ForArch name ("dinov2_vitb14", ...)
-  std::string weights_path;       // backbone: hub .pth, HF or timm safetensors
-  std::string adapter_path;       // 3DCorrEnhance .ckpt; "" = plain backbone
-  std::string device = "cpu";     // torch device string: "cpu", "cuda", "cuda:1"
-  std::string dtype = "float32";  // "float32" or "bfloat16" (weights + activations)
+  std::string arch;                                   // VitConfig::ForArch name ("dinov2_vitb14", ...)
+  std::string weights_path;                           // backbone: hub .pth, HF or timm safetensors
+  std::string adapter_path;                           // 3DCorrEnhance .ckpt; "" = plain backbone
+  std::string device = "cpu";                         // torch device string: "cpu", "cuda", "cuda:1"
+  std::string dtype = "float32";                      // "float32" or "bfloat16" (weights + activations)
   int64_t attention_block_bytes = int64_t{32} << 20;  // see VitForwardOptions
 
   bool Check() const;
@@ -63,8 +63,8 @@ class VitFeatureExtractor {
   // The whole pipeline; features are float32 on the extractor's device.
   FeatureMap Extract(const cv::Mat& rgb, const ExtractOptions& options, const CancelToken& cancel) const;
   // Same from a prepared input; also returns the normalised CLS token.
-  FeatureMap ExtractPrepared(const PreparedImage& prepared, const ExtractOptions& options,
-                             const CancelToken& cancel, at::Tensor* cls = nullptr) const;
+  FeatureMap ExtractPrepared(const PreparedImage& prepared, const ExtractOptions& options, const CancelToken& cancel,
+                             at::Tensor* cls = nullptr) const;
 
   const VitConfig& config() const { return model_->config(); }
   bool has_adapter() const { return static_cast<bool>(refine_); }

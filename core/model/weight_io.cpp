@@ -46,8 +46,8 @@ std::string ShapeText(at::IntArrayRef sizes) {
 
 // Keys some checkpoints carry that a feature backbone does not use.
 bool Ignorable(const std::string& key) {
-  static const char* kPrefixes[] = {"head.", "head_dist.", "fc_norm.", "classifier.", "pooler.", "dist_token",
-                                    "mask_token", "embeddings.mask_token"};
+  static const char* kPrefixes[] = {"head.",   "head_dist.", "fc_norm.",   "classifier.",
+                                    "pooler.", "dist_token", "mask_token", "embeddings.mask_token"};
   for (const char* p : kPrefixes)
     if (StartsWith(key, p)) return true;
   return key == "head";
@@ -71,23 +71,22 @@ std::string HubNameFromHf(const std::string& key) {
   if (!std::regex_match(key, m, kLayer)) return "";
   const std::string block = "blocks." + m[1].str() + ".";
   const std::string rest = m[2].str();
-  static const std::map<std::string, std::string> kBlock = {
-      {"norm1.weight", "norm1.weight"},
-      {"norm1.bias", "norm1.bias"},
-      {"norm2.weight", "norm2.weight"},
-      {"norm2.bias", "norm2.bias"},
-      {"attention.output.dense.weight", "attn.proj.weight"},
-      {"attention.output.dense.bias", "attn.proj.bias"},
-      {"layer_scale1.lambda1", "ls1.gamma"},
-      {"layer_scale2.lambda1", "ls2.gamma"},
-      {"mlp.fc1.weight", "mlp.fc1.weight"},
-      {"mlp.fc1.bias", "mlp.fc1.bias"},
-      {"mlp.fc2.weight", "mlp.fc2.weight"},
-      {"mlp.fc2.bias", "mlp.fc2.bias"},
-      {"mlp.weights_in.weight", "mlp.w12.weight"},
-      {"mlp.weights_in.bias", "mlp.w12.bias"},
-      {"mlp.weights_out.weight", "mlp.w3.weight"},
-      {"mlp.weights_out.bias", "mlp.w3.bias"}};
+  static const std::map<std::string, std::string> kBlock = {{"norm1.weight", "norm1.weight"},
+                                                            {"norm1.bias", "norm1.bias"},
+                                                            {"norm2.weight", "norm2.weight"},
+                                                            {"norm2.bias", "norm2.bias"},
+                                                            {"attention.output.dense.weight", "attn.proj.weight"},
+                                                            {"attention.output.dense.bias", "attn.proj.bias"},
+                                                            {"layer_scale1.lambda1", "ls1.gamma"},
+                                                            {"layer_scale2.lambda1", "ls2.gamma"},
+                                                            {"mlp.fc1.weight", "mlp.fc1.weight"},
+                                                            {"mlp.fc1.bias", "mlp.fc1.bias"},
+                                                            {"mlp.fc2.weight", "mlp.fc2.weight"},
+                                                            {"mlp.fc2.bias", "mlp.fc2.bias"},
+                                                            {"mlp.weights_in.weight", "mlp.w12.weight"},
+                                                            {"mlp.weights_in.bias", "mlp.w12.bias"},
+                                                            {"mlp.weights_out.weight", "mlp.w3.weight"},
+                                                            {"mlp.weights_out.bias", "mlp.w3.bias"}};
   if (auto it = kBlock.find(rest); it != kBlock.end()) return block + it->second;
   static const std::regex kQkv(R"(attention\.attention\.(query|key|value)\.(weight|bias))");
   if (std::regex_match(rest, m, kQkv)) return block + "attn.qkv." + m[2].str() + "#" + m[1].str();
@@ -109,11 +108,14 @@ std::string HfNameFromHub(const std::string& name) {
   static const std::regex kBlock(R"(blocks\.(\d+)\.(.+))");
   std::smatch m;
   if (!std::regex_match(name, m, kBlock)) return name;
-  static const std::map<std::string, std::string> kRest = {
-      {"attn.proj.weight", "attention.output.dense.weight"}, {"attn.proj.bias", "attention.output.dense.bias"},
-      {"ls1.gamma", "layer_scale1.lambda1"},                 {"ls2.gamma", "layer_scale2.lambda1"},
-      {"mlp.w12.weight", "mlp.weights_in.weight"},           {"mlp.w12.bias", "mlp.weights_in.bias"},
-      {"mlp.w3.weight", "mlp.weights_out.weight"},           {"mlp.w3.bias", "mlp.weights_out.bias"}};
+  static const std::map<std::string, std::string> kRest = {{"attn.proj.weight", "attention.output.dense.weight"},
+                                                           {"attn.proj.bias", "attention.output.dense.bias"},
+                                                           {"ls1.gamma", "layer_scale1.lambda1"},
+                                                           {"ls2.gamma", "layer_scale2.lambda1"},
+                                                           {"mlp.w12.weight", "mlp.weights_in.weight"},
+                                                           {"mlp.w12.bias", "mlp.weights_in.bias"},
+                                                           {"mlp.w3.weight", "mlp.weights_out.weight"},
+                                                           {"mlp.w3.bias", "mlp.weights_out.bias"}};
   const std::string rest = m[2].str();
   auto it = kRest.find(rest);
   return "encoder.layer." + m[1].str() + "." + (it != kRest.end() ? it->second : rest);
@@ -129,9 +131,9 @@ std::map<std::string, at::Tensor> ExpectedParameters(const VisionTransformerImpl
 
 // Wrapper prefixes checkpoints put before the state dict keys.
 const std::vector<std::string>& WrapperPrefixes() {
-  static const std::vector<std::string> kPrefixes = {"",           "model.",    "state_dict.", "module.",
-                                                     "backbone.",  "dinov2.",   "vit.",        "teacher.backbone.",
-                                                     "model.dinov2.", "encoder."};
+  static const std::vector<std::string> kPrefixes = {
+      "",        "model.", "state_dict.",       "module.",       "backbone.",
+      "dinov2.", "vit.",   "teacher.backbone.", "model.dinov2.", "encoder."};
   return kPrefixes;
 }
 
@@ -140,8 +142,8 @@ std::string MapKey(const std::string& key, WeightLayout layout) {
 }
 
 // Picks the wrapper prefix and the layout that explain the most keys.
-void ChooseLayout(const io::TensorFile& file, const std::map<std::string, at::Tensor>& expected,
-                  WeightLayout* layout, std::string* prefix) {
+void ChooseLayout(const io::TensorFile& file, const std::map<std::string, at::Tensor>& expected, WeightLayout* layout,
+                  std::string* prefix) {
   const WeightLayout requested = *layout;
   int best = -1;
   for (const std::string& p : WrapperPrefixes()) {
@@ -214,7 +216,8 @@ std::map<std::string, Provided> CollectProvided(const io::TensorFile& file, Weig
   for (auto& [name, parts] : qkv_parts) {
     if (parts.size() != 3) continue;  // reported as missing qkv below
     Provided fused{{parts["query"].parts[0], parts["key"].parts[0], parts["value"].parts[0]},
-                   parts["query"].source + " (+key, value)", parts["query"].shape};
+                   parts["query"].source + " (+key, value)",
+                   parts["query"].shape};
     if (!fused.shape.empty())
       fused.shape[0] = parts["query"].shape[0] + parts["key"].shape.at(0) + parts["value"].shape.at(0);
     provided[name] = std::move(fused);
@@ -255,15 +258,17 @@ LoadReport LoadBackboneWeights(VisionTransformerImpl& model, const io::TensorFil
     if (it == provided.end()) {
       if (name != "mask_token") missing.push_back(name);
     } else if (at::IntArrayRef(it->second.shape) != param.sizes()) {
-      misshaped.push_back(fmt::format("{} {} vs model {}", it->second.source, ShapeText(it->second.shape),
-                                      ShapeText(param.sizes())));
+      misshaped.push_back(
+          fmt::format("{} {} vs model {}", it->second.source, ShapeText(it->second.shape), ShapeText(param.sizes())));
     }
   }
   if (!missing.empty() || !unexpected.empty() || !misshaped.empty()) {
     std::vector<std::string> parts;
     if (!missing.empty()) parts.push_back(fmt::format("{} missing ({})", missing.size(), FirstFew(missing)));
-    if (!unexpected.empty()) parts.push_back(fmt::format("{} unexpected ({})", unexpected.size(), FirstFew(unexpected)));
-    if (!misshaped.empty()) parts.push_back(fmt::format("{} mis-shaped ({})", misshaped.size(), FirstFew(misshaped, 3)));
+    if (!unexpected.empty())
+      parts.push_back(fmt::format("{} unexpected ({})", unexpected.size(), FirstFew(unexpected)));
+    if (!misshaped.empty())
+      parts.push_back(fmt::format("{} mis-shaped ({})", misshaped.size(), FirstFew(misshaped, 3)));
     std::string message = "weights do not fit " + model.config().arch + ": ";
     for (size_t i = 0; i < parts.size(); ++i) message += (i ? "; " : "") + parts[i];
     throw Error(message, {file.source, std::nullopt, missing.empty() ? "" : missing.front()},
@@ -359,14 +364,16 @@ void WriteAdapter(const std::string& path, const AdapterWeights& adapter, const 
   std::vector<io::NamedTensor> tensors;
   tensors.push_back({"state_dict.refine_conv.weight", cpu(adapter.refine_weight)});
   tensors.push_back({"state_dict.refine_conv.bias", cpu(adapter.refine_bias)});
-  for (size_t i = 0; i < adapter.lora_a.size(); ++i) tensors.push_back({fmt::format("w_a_{:03d}", i), cpu(adapter.lora_a[i])});
-  for (size_t i = 0; i < adapter.lora_b.size(); ++i) tensors.push_back({fmt::format("w_b_{:03d}", i), cpu(adapter.lora_b[i])});
+  for (size_t i = 0; i < adapter.lora_a.size(); ++i)
+    tensors.push_back({fmt::format("w_a_{:03d}", i), cpu(adapter.lora_a[i])});
+  for (size_t i = 0; i < adapter.lora_b.size(); ++i)
+    tensors.push_back({fmt::format("w_b_{:03d}", i), cpu(adapter.lora_b[i])});
   io::TorchWriteOptions options;
   options.nest = true;  // {"state_dict": {"refine_conv": {...}}, "w_a_000": ...}
-  options.extra = std::make_shared<const nlohmann::json>(nlohmann::json{
-      {"epoch", metadata.epoch},
-      {"global_step", metadata.global_step},
-      {"pytorch-lightning_version", metadata.lightning_version}});
+  options.extra =
+      std::make_shared<const nlohmann::json>(nlohmann::json{{"epoch", metadata.epoch},
+                                                            {"global_step", metadata.global_step},
+                                                            {"pytorch-lightning_version", metadata.lightning_version}});
   io::WriteTorchCheckpoint(path, tensors, options);
 }
 

@@ -27,7 +27,7 @@ std::string LayoutName(WeightLayout layout);
 
 // What a load did (for logs and `features --json`).
 struct LoadReport {
-  std::string source;                // file path
+  std::string source;  // file path
   WeightLayout layout = WeightLayout::kAuto;
   std::string prefix;                // wrapper prefix stripped from keys ("", "model.", ...)
   int loaded = 0;                    // parameters filled

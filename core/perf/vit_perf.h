@@ -13,7 +13,7 @@ class Mat;
 namespace corrlens::perf {
 
 struct ExtractionTiming {
-  double ms_median = 0;    // per image: resize + normalise + forward
+  double ms_median = 0;  // per image: resize + normalise + forward
   double ms_min = 0;
   int64_t tokens = 0;      // patch tokens
   double gflop = 0;        // VitConfig::Flops of one forward

@@ -6,8 +6,8 @@
 namespace corrlens::render {
 
 bool Intrinsics::Check() const {
-  return width > 0 && height > 0 && width <= 16384 && height <= 16384 && fx > 0.0 && fy > 0.0 &&
-         std::isfinite(fx) && std::isfinite(fy) && std::isfinite(cx) && std::isfinite(cy);
+  return width > 0 && height > 0 && width <= 16384 && height <= 16384 && fx > 0.0 && fy > 0.0 && std::isfinite(fx) &&
+         std::isfinite(fy) && std::isfinite(cx) && std::isfinite(cy);
 }
 
 cv::Matx33d Intrinsics::K() const { return {fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0}; }

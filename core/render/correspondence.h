@@ -35,8 +35,8 @@ struct ViewGeometry {
 struct PointCorrespondence {
   cv::Point2f target{-1.f, -1.f};  // continuous pixel in the target view
   float target_depth = 0.f;        // z of the point in the target camera
-  bool valid = false;    // the source pixel is on the object and in front of camera j
-  bool visible = false;  // valid, inside target image and not occluded
+  bool valid = false;              // the source pixel is on the object and in front of camera j
+  bool visible = false;            // valid, inside target image and not occluded
 };
 
 // Correspondences of `pixels` (view i coordinates; depth is read at the
@@ -46,9 +46,9 @@ std::vector<PointCorrespondence> Correspond(const std::vector<cv::Point2f>& pixe
 
 // Dense correspondences of every foreground pixel of the source view.
 struct DenseCorrespondence {
-  cv::Mat target;       // CV_32FC2: target pixel (x, y), NaN where not valid
-  cv::Mat visible;      // CV_8UC1: 255 where the correspondence is visible
-  int foreground = 0;   // source pixels with depth
+  cv::Mat target;      // CV_32FC2: target pixel (x, y), NaN where not valid
+  cv::Mat visible;     // CV_8UC1: 255 where the correspondence is visible
+  int foreground = 0;  // source pixels with depth
   int visible_count = 0;
 };
 DenseCorrespondence DenseCorrespondences(const ViewGeometry& source, const ViewGeometry& target,

@@ -1,15 +1,15 @@
 #include "core/render/mesh.h"
 
-#include <assimp/Importer.hpp>
 #include <assimp/material.h>
 #include <assimp/postprocess.h>
 #include <assimp/scene.h>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <vtkImageData.h>
 #include <vtkImageReader2.h>
 #include <vtkImageReader2Factory.h>
 #include <vtkSmartPointer.h>
+#include <assimp/Importer.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -24,10 +24,9 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr unsigned kImportFlags =
-    aiProcess_Triangulate | aiProcess_JoinIdenticalVertices | aiProcess_GenSmoothNormals |
-    aiProcess_PreTransformVertices | aiProcess_SortByPType | aiProcess_FindInvalidData |
-    aiProcess_FindDegenerates | aiProcess_ValidateDataStructure;
+constexpr unsigned kImportFlags = aiProcess_Triangulate | aiProcess_JoinIdenticalVertices | aiProcess_GenSmoothNormals |
+                                  aiProcess_PreTransformVertices | aiProcess_SortByPType | aiProcess_FindInvalidData |
+                                  aiProcess_FindDegenerates | aiProcess_ValidateDataStructure;
 
 // Caps the larger side at `max_side` pixels and converts to RGB.
 cv::Mat FinishTexture(const cv::Mat& bgr, int max_side) {
@@ -44,8 +43,7 @@ cv::Mat FinishTexture(const cv::Mat& bgr, int max_side) {
 
 cv::Mat DecodeEmbedded(const aiTexture& texture, int max_side) {
   if (texture.mHeight == 0) {  // compressed (png, jpg, ...) of mWidth bytes
-    const cv::Mat bytes(1, static_cast<int>(texture.mWidth), CV_8UC1,
-                        const_cast<aiTexel*>(texture.pcData));
+    const cv::Mat bytes(1, static_cast<int>(texture.mWidth), CV_8UC1, const_cast<aiTexel*>(texture.pcData));
     return FinishTexture(cv::imdecode(bytes, cv::IMREAD_COLOR), max_side);
   }
   // Raw BGRA texels.
@@ -89,8 +87,7 @@ std::string ResolveTexturePath(const std::string& reference, const stdfs::path& 
   std::replace(ref.begin(), ref.end(), '\\', '/');
   const stdfs::path as_given(ref);
   std::error_code ec;
-  for (const stdfs::path& candidate :
-       {folder / as_given, as_given, folder / as_given.filename()}) {
+  for (const stdfs::path& candidate : {folder / as_given, as_given, folder / as_given.filename()}) {
     if (stdfs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
   }
   return {};
@@ -149,17 +146,14 @@ std::array<double, 3> MaterialColor(const aiMaterial& material) {
 std::string MaterialTexture(const aiMaterial& material) {
   aiString path;
   for (aiTextureType type : {aiTextureType_BASE_COLOR, aiTextureType_DIFFUSE}) {
-    if (material.GetTextureCount(type) > 0 && material.GetTexture(type, 0, &path) == AI_SUCCESS &&
-        path.length > 0) {
+    if (material.GetTextureCount(type) > 0 && material.GetTexture(type, 0, &path) == AI_SUCCESS && path.length > 0) {
       return path.C_Str();
     }
   }
   return {};
 }
 
-bool FiniteVertex(const aiVector3D& v) {
-  return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z);
-}
+bool FiniteVertex(const aiVector3D& v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); }
 
 // Copies one triangulated aiMesh; triangles touching non-finite vertices are dropped.
 MeshPart CopyPart(const aiMesh& mesh) {

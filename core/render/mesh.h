@@ -14,12 +14,12 @@ namespace corrlens::render {
 
 // One material's triangles with flat per-vertex attribute arrays.
 struct MeshPart {
-  std::vector<float> positions;  // xyz per vertex, normalised object coordinates
-  std::vector<float> normals;    // xyz per vertex (empty: none)
-  std::vector<float> uvs;        // uv per vertex, origin bottom-left (empty: none)
-  std::vector<uint8_t> colors;   // rgb per vertex (empty: none)
-  std::vector<uint32_t> indices; // three per triangle
-  cv::Mat texture;               // CV_8UC3 RGB, row 0 = top (empty: none)
+  std::vector<float> positions;                     // xyz per vertex, normalised object coordinates
+  std::vector<float> normals;                       // xyz per vertex (empty: none)
+  std::vector<float> uvs;                           // uv per vertex, origin bottom-left (empty: none)
+  std::vector<uint8_t> colors;                      // rgb per vertex (empty: none)
+  std::vector<uint32_t> indices;                    // three per triangle
+  cv::Mat texture;                                  // CV_8UC3 RGB, row 0 = top (empty: none)
   std::array<double, 3> base_color{1.0, 1.0, 1.0};  // diffuse colour in [0, 1]
 
   size_t VertexCount() const { return positions.size() / 3; }

@@ -21,9 +21,7 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kIndexName = "cameras.json";
 constexpr const char* kFormat = "corrlens-render/1";
 
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 std::vector<uint8_t> EncodePng(const cv::Mat& image, const std::string& what) {
   std::vector<uint8_t> bytes;
@@ -41,7 +39,8 @@ bool IsOurFile(const std::string& name) {
 void PrepareOutput(const std::string& dir, bool force) {
   std::error_code ec;
   if (stdfs::exists(dir, ec)) {
-    if (!stdfs::is_directory(dir, ec)) throw Error("output path exists and is not a folder", {dir, std::nullopt, "output folder"});
+    if (!stdfs::is_directory(dir, ec))
+      throw Error("output path exists and is not a folder", {dir, std::nullopt, "output folder"});
     std::vector<stdfs::path> ours;
     bool non_empty = false;
     for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
@@ -135,10 +134,12 @@ void WriteView(const std::string& dir, int index, const RenderedView& view) {
 template <int R, int C>
 cv::Matx<double, R, C> ReadMatrix(const nlohmann::json& value, const std::string& file, const std::string& key) {
   cv::Matx<double, R, C> m;
-  if (!value.is_array() || value.size() != R) throw Error(fmt::format("expected a {}x{} matrix", R, C), {file, std::nullopt, key});
+  if (!value.is_array() || value.size() != R)
+    throw Error(fmt::format("expected a {}x{} matrix", R, C), {file, std::nullopt, key});
   for (int r = 0; r < R; ++r) {
     const nlohmann::json& row = value[r];
-    if (!row.is_array() || row.size() != C) throw Error(fmt::format("expected a {}x{} matrix", R, C), {file, std::nullopt, key});
+    if (!row.is_array() || row.size() != C)
+      throw Error(fmt::format("expected a {}x{} matrix", R, C), {file, std::nullopt, key});
     for (int c = 0; c < C; ++c) {
       if (!row[c].is_number()) throw Error("matrix entry is not a number", {file, std::nullopt, key});
       m(r, c) = row[c].get<double>();
@@ -188,7 +189,8 @@ std::vector<uint8_t> EncodeDepthPng(const RenderedView& view) {
 std::vector<uint8_t> EncodeMaskPng(const RenderedView& view) { return EncodePng(view.mask, "mask"); }
 
 RenderSetResult RunRenderSet(const RenderSetOptions& options, Progress& progress, const CancelToken& cancel) {
-  if (!options.Check()) throw Error("invalid render options", {options.output_dir}, "need a mesh, a folder and views > 0");
+  if (!options.Check())
+    throw Error("invalid render options", {options.output_dir}, "need a mesh, a folder and views > 0");
   const auto start = Clock::now();
   progress.Report(0.0, "loading mesh");
   const Mesh mesh = LoadMesh(options.mesh_path);
@@ -238,7 +240,8 @@ RenderSetIndex ReadRenderSetIndex(const std::string& dir) {
     set.intrinsics.cy = k(1, 2);
     const nlohmann::json& views = index.at("views");
     for (size_t i = 0; i < views.size(); ++i) {
-      set.obj_to_cam.push_back(ReadMatrix<4, 4>(views[i].at("obj_to_cam"), file, fmt::format("views[{}].obj_to_cam", i)));
+      set.obj_to_cam.push_back(
+          ReadMatrix<4, 4>(views[i].at("obj_to_cam"), file, fmt::format("views[{}].obj_to_cam", i)));
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("missing or mistyped field: ") + e.what(), {file}, "not a corrlens render folder");

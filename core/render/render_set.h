@@ -18,10 +18,10 @@ namespace corrlens::render {
 
 // Options of RunRenderSet.
 struct RenderSetOptions {
-  std::string mesh_path;     // model to load (any Assimp format)
-  std::string output_dir;    // folder to write; created when missing
-  ViewSetOptions views;      // which poses
-  RenderOptions render;      // intrinsics and lighting
+  std::string mesh_path;   // model to load (any Assimp format)
+  std::string output_dir;  // folder to write; created when missing
+  ViewSetOptions views;    // which poses
+  RenderOptions render;    // intrinsics and lighting
   // Write into a non-empty folder, replacing earlier color_/depth_/mask_
   // images and cameras.json there (other files are kept).
   bool force = false;

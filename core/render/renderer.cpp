@@ -326,8 +326,7 @@ RenderedView VtkRenderer::ReadBack(const Pose& obj_to_cam) {
 
 bool RenderOptions::Check() const {
   auto unit = [](double v) { return v >= 0.0 && v <= 10.0 && std::isfinite(v); };
-  return intrinsics.Check() && unit(ambient) && unit(diffuse) && unit(specular) && unit(headlight) &&
-         unit(key_light);
+  return intrinsics.Check() && unit(ambient) && unit(diffuse) && unit(specular) && unit(headlight) && unit(key_light);
 }
 
 bool RenderingAvailable(std::string* reason) {

@@ -19,22 +19,22 @@ namespace corrlens::render {
 
 // Options of a Renderer.
 struct RenderOptions {
-  Intrinsics intrinsics;   // image size and pinhole parameters
-  double ambient = 0.25;   // material ambient coefficient
-  double diffuse = 0.8;    // material diffuse coefficient
-  double specular = 0.05;  // material specular coefficient
-  double headlight = 0.7;  // intensity of the light at the camera
-  double key_light = 0.45; // intensity of a light from the upper left
-  bool lighting = true;    // false: flat colours (texture / vertex / material)
+  Intrinsics intrinsics;    // image size and pinhole parameters
+  double ambient = 0.25;    // material ambient coefficient
+  double diffuse = 0.8;     // material diffuse coefficient
+  double specular = 0.05;   // material specular coefficient
+  double headlight = 0.7;   // intensity of the light at the camera
+  double key_light = 0.45;  // intensity of a light from the upper left
+  bool lighting = true;     // false: flat colours (texture / vertex / material)
 
   bool Check() const;
 };
 
 // One rendered view. All images have the intrinsics' size.
 struct RenderedView {
-  cv::Mat rgb;     // CV_8UC3, RGB order, background black
-  cv::Mat depth;   // CV_32FC1, metres along the optical axis, 0 = background
-  cv::Mat mask;    // CV_8UC1, 255 = object, 0 = background
+  cv::Mat rgb;                    // CV_8UC3, RGB order, background black
+  cv::Mat depth;                  // CV_32FC1, metres along the optical axis, 0 = background
+  cv::Mat mask;                   // CV_8UC1, 255 = object, 0 = background
   Pose obj_to_cam = Pose::eye();  // pose the view was rendered with
 };
 

@@ -25,9 +25,7 @@ cv::Matx33d RandomRotation(std::mt19937_64& rng) {
 
 }  // namespace
 
-bool ViewSetOptions::Check() const {
-  return count > 0 && count <= 100000 && margin >= 1.0 && std::isfinite(margin);
-}
+bool ViewSetOptions::Check() const { return count > 0 && count <= 100000 && margin >= 1.0 && std::isfinite(margin); }
 
 std::vector<cv::Vec3d> FibonacciSphere(int n) {
   std::vector<cv::Vec3d> dirs;
@@ -43,8 +41,8 @@ std::vector<cv::Vec3d> FibonacciSphere(int n) {
 }
 
 Pose LookAtOrigin(const cv::Vec3d& dir, double distance) {
-  const cv::Vec3d z = -Normalized(dir);        // forward: towards the origin
-  cv::Vec3d down(0.0, -1.0, 0.0);              // image rows grow away from +y
+  const cv::Vec3d z = -Normalized(dir);  // forward: towards the origin
+  cv::Vec3d down(0.0, -1.0, 0.0);        // image rows grow away from +y
   if (std::abs(z.dot(down)) > 0.999) down = cv::Vec3d(0.0, 0.0, -1.0);
   const cv::Vec3d y = Normalized(down - z * z.dot(down));
   const cv::Vec3d x = y.cross(z);
@@ -61,8 +59,8 @@ Pose LookAtOrigin(const cv::Vec3d& dir, double distance) {
 
 double FitDistance(const Intrinsics& k, double radius) {
   // Angles from the optical axis to each border (pixel edges at -0.5, W - 0.5).
-  const double tan_half = std::min({(k.cx + 0.5) / k.fx, (k.width - 0.5 - k.cx) / k.fx,
-                                    (k.cy + 0.5) / k.fy, (k.height - 0.5 - k.cy) / k.fy});
+  const double tan_half = std::min(
+      {(k.cx + 0.5) / k.fx, (k.width - 0.5 - k.cx) / k.fx, (k.cy + 0.5) / k.fy, (k.height - 0.5 - k.cy) / k.fy});
   if (!(tan_half > 0.0)) throw Error("principal point lies outside the image", {}, "check cx, cy");
   const double half_angle = std::atan(tan_half);
   return radius / std::sin(half_angle);

@@ -17,9 +17,9 @@ enum class ViewSampling {
 
 // Options of SampleViews.
 struct ViewSetOptions {
-  int count = 42;                                  // number of views
+  int count = 42;  // number of views
   ViewSampling sampling = ViewSampling::kFibonacci;
-  uint64_t seed = 0;                               // for kRandom
+  uint64_t seed = 0;  // for kRandom
   // Camera distance = this factor times the distance at which the object's
   // bounding sphere just touches the nearest image border.
   double margin = 1.05;

@@ -12,11 +12,11 @@
     ::corrlens::internal::Thrower(#cond, __FILE__, __LINE__) & ::corrlens::internal::MessageStream()
 
 // CL_CHECK_EQ/LT/LE/GT/GE(a, b) << "message";  include both values.
-#define CL_CHECK_OP(a, op, b)                                                                \
-  if ((a)op(b)) {                                                                            \
-  } else                                                                                     \
-    ::corrlens::internal::Thrower(#a " " #op " " #b, __FILE__, __LINE__) &                   \
-        ::corrlens::internal::MessageStream() << "(" << (a) << " vs " << (b) << ") "
+#define CL_CHECK_OP(a, op, b)                                                                                    \
+  if ((a)op(b)) {                                                                                                \
+  } else                                                                                                         \
+    ::corrlens::internal::Thrower(#a " " #op " " #b, __FILE__, __LINE__) & ::corrlens::internal::MessageStream() \
+                                                                               << "(" << (a) << " vs " << (b) << ") "
 #define CL_CHECK_EQ(a, b) CL_CHECK_OP(a, ==, b)
 #define CL_CHECK_NE(a, b) CL_CHECK_OP(a, !=, b)
 #define CL_CHECK_LT(a, b) CL_CHECK_OP(a, <, b)
@@ -41,8 +41,7 @@ class MessageStream {
 
 class Thrower {
  public:
-  Thrower(const char* condition, const char* file, int line)
-      : condition_(condition), file_(file), line_(line) {}
+  Thrower(const char* condition, const char* file, int line) : condition_(condition), file_(file), line_(line) {}
   // Throws; `&` binds looser than `<<`, so the whole message is collected first.
   [[noreturn]] void operator&(const MessageStream& message) const;
 

@@ -17,8 +17,7 @@ Error Error::WithFile(const std::string& file) const {
   return Error(message_, where, cause_);
 }
 
-std::string Error::Format(const std::string& message, const ErrorLocation& where,
-                          const std::string& cause) {
+std::string Error::Format(const std::string& message, const ErrorLocation& where, const std::string& cause) {
   std::ostringstream out;
   if (!where.file.empty()) out << where.file << ": ";
   out << message;

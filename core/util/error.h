@@ -11,12 +11,11 @@ namespace corrlens {
 
 // Where an error happened; every field is optional.
 struct ErrorLocation {
-  ErrorLocation(std::string file_ = {}, std::optional<uint64_t> offset_ = std::nullopt,
-                std::string key_ = {})
+  ErrorLocation(std::string file_ = {}, std::optional<uint64_t> offset_ = std::nullopt, std::string key_ = {})
       : file(std::move(file_)), offset(offset_), key(std::move(key_)) {}
-  std::string file;                 // file path or archive entry
-  std::optional<uint64_t> offset;   // byte offset inside `file`
-  std::string key;                  // tensor path, JSON key, option name...
+  std::string file;                // file path or archive entry
+  std::optional<uint64_t> offset;  // byte offset inside `file`
+  std::string key;                 // tensor path, JSON key, option name...
 };
 
 // The exception thrown by every core module. what() is one line:
@@ -34,8 +33,7 @@ class Error : public std::runtime_error {
   Error WithFile(const std::string& file) const;
 
  private:
-  static std::string Format(const std::string& message, const ErrorLocation& where,
-                            const std::string& cause);
+  static std::string Format(const std::string& message, const ErrorLocation& where, const std::string& cause);
   std::string message_;
   ErrorLocation where_;
   std::string cause_;

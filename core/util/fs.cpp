@@ -22,9 +22,7 @@ std::vector<uint8_t> ReadFile(const std::string& path, uint64_t max_bytes) {
   std::streamoff size = in.tellg();
   if (size < 0) throw Error("cannot determine file size", {path});
   if (static_cast<uint64_t>(size) > max_bytes)
-    throw Error("file too large (" + std::to_string(size) + " bytes, limit " +
-                    std::to_string(max_bytes) + ")",
-                {path});
+    throw Error("file too large (" + std::to_string(size) + " bytes, limit " + std::to_string(max_bytes) + ")", {path});
   in.seekg(0);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))

@@ -10,9 +10,7 @@ void CancelToken::ThrowIfCancelled() const {
   if (IsCancelled()) throw Cancelled();
 }
 
-Progress::Progress(Listener listener) : shared_(std::make_shared<Shared>()) {
-  shared_->listener = std::move(listener);
-}
+Progress::Progress(Listener listener) : shared_(std::make_shared<Shared>()) { shared_->listener = std::move(listener); }
 
 void Progress::Report(double fraction, const std::string& message) {
   auto& shared = shared_;
@@ -48,8 +46,7 @@ std::string Progress::Message() const {
 Progress Progress::Sub(double begin, double end) {
   auto& shared = shared_;
   double span = end_ - begin_;
-  return Progress(shared, begin_ + std::clamp(begin, 0.0, 1.0) * span,
-                  begin_ + std::clamp(end, 0.0, 1.0) * span);
+  return Progress(shared, begin_ + std::clamp(begin, 0.0, 1.0) * span, begin_ + std::clamp(end, 0.0, 1.0) * span);
 }
 
 }  // namespace corrlens

@@ -17,8 +17,8 @@ class DenseSiftImpl : public DenseSiftBackend {
  public:
   explicit DenseSiftImpl(const DenseSiftOptions& options) : options_(options) {
     info_.id = options.root_sift ? "dense_rootsift" : "dense_sift";
-    info_.display_name = (options.root_sift ? "Dense RootSIFT" : "Dense SIFT") +
-                         std::string(" (OpenCV, bin ") + std::to_string(options.bin_size) + " px)";
+    info_.display_name = (options.root_sift ? "Dense RootSIFT" : "Dense SIFT") + std::string(" (OpenCV, bin ") +
+                         std::to_string(options.bin_size) + " px)";
     info_.dim = 128;
     // No weights: the parameters and the OpenCV version identify the output.
     info_.weights_hash = "opencv" CV_VERSION "-bin" + std::to_string(options.bin_size);
@@ -26,12 +26,11 @@ class DenseSiftImpl : public DenseSiftBackend {
       const torch::Device device(options.device);
       info_.device = device.str();
       if (device.is_cuda() && !torch::cuda::is_available()) {
-        throw Error("device '" + options.device + "' requested but CUDA is not available",
-                    {"", std::nullopt, "device"}, "CPU-only LibTorch or no GPU; use cpu");
+        throw Error("device '" + options.device + "' requested but CUDA is not available", {"", std::nullopt, "device"},
+                    "CPU-only LibTorch or no GPU; use cpu");
       }
     } catch (const c10::Error&) {
-      throw Error("bad device '" + options.device + "'", {"", std::nullopt, "device"},
-                  "use cpu, cuda or cuda:N");
+      throw Error("bad device '" + options.device + "'", {"", std::nullopt, "device"}, "use cpu, cuda or cuda:N");
     }
   }
 
@@ -81,8 +80,7 @@ FeatureMap DenseSiftImpl::Extract(const cv::Mat& rgb, const ExtractOptions& opti
     input = gray;
   } else {
     const bool shrink = g.input_width < gray.cols;
-    cv::resize(gray, input, cv::Size(g.input_width, g.input_height), 0, 0,
-               shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(gray, input, cv::Size(g.input_width, g.input_height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
   // Upright keypoints (angle 0) at the token centres; OpenCV's bin width is
   // 3 * size / 2, so size = bin / 1.5.
@@ -98,8 +96,8 @@ FeatureMap DenseSiftImpl::Extract(const cv::Mat& rgb, const ExtractOptions& opti
   cv::Mat descriptors;
   cv::SIFT::create()->compute(input, keypoints, descriptors);
   cancel.ThrowIfCancelled();
-  CL_CHECK(keypoints.size() == expected && descriptors.rows == static_cast<int>(expected) &&
-           descriptors.cols == 128 && descriptors.type() == CV_32F)
+  CL_CHECK(keypoints.size() == expected && descriptors.rows == static_cast<int>(expected) && descriptors.cols == 128 &&
+           descriptors.type() == CV_32F)
       << "OpenCV SIFT dropped or reshaped grid keypoints";
   at::Tensor desc = torch::from_blob(descriptors.data, {descriptors.rows, 128}, torch::kFloat32).clone();
   if (options_.root_sift) {

@@ -8,10 +8,10 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
-#include "tests/common/sample_data.h"
 #include "app/gui/registry_provider.h"
-#include "ui/job_runner.h"
+#include "tests/common/sample_data.h"
 #include "ui/image_view.h"
+#include "ui/job_runner.h"
 #include "ui/pair_controller.h"
 #include "ui/pair_document.h"
 #include "ui/pair_row.h"
@@ -52,7 +52,8 @@ class GuiCliMatchTest : public QObject {
     QCOMPARE(gui[0].matches.size(), points.size());
 
     QStringList point_args;
-    for (const auto& m : gui[0].matches) point_args << QString("%1,%2").arg(m.source.x, 0, 'f', 6).arg(m.source.y, 0, 'f', 6);
+    for (const auto& m : gui[0].matches)
+      point_args << QString("%1,%2").arg(m.source.x, 0, 'f', 6).arg(m.source.y, 0, 'f', 6);
     QProcess cli;
     cli.start(QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli"),
               {"match", "--model", "dense_sift", "--source", kData + "/graf1.png", "--target", kData + "/graf3.png",
@@ -67,8 +68,11 @@ class GuiCliMatchTest : public QObject {
       QVERIFY2(std::abs(xy[0].toDouble() - gui[0].matches[i].target.x) < 1e-3 &&
                    std::abs(xy[1].toDouble() - gui[0].matches[i].target.y) < 1e-3,
                qPrintable(QString("point %1: cli (%2, %3) gui (%4, %5)")
-                              .arg(i).arg(xy[0].toDouble()).arg(xy[1].toDouble())
-                              .arg(gui[0].matches[i].target.x).arg(gui[0].matches[i].target.y)));
+                              .arg(i)
+                              .arg(xy[0].toDouble())
+                              .arg(xy[1].toDouble())
+                              .arg(gui[0].matches[i].target.x)
+                              .arg(gui[0].matches[i].target.y)));
     }
   }
 };

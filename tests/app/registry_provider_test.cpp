@@ -2,9 +2,9 @@
 // (a random ViT-S/14 saved in the torch-hub layout stands in for real weights).
 #include <QtTest>
 
+#include <torch/torch.h>
 #include <QTemporaryDir>
 #include <opencv2/core.hpp>
-#include <torch/torch.h>
 
 #include "app/gui/registry_provider.h"
 #include "core/io/tensor_file.h"
@@ -67,8 +67,8 @@ class RegistryProviderTest : public QObject {
     const std::string wrong = ErrorOf([&] { provider.AddCustom("dinov2_vitb14", weights, ""); });
     QVERIFY2(wrong.find("my_vits14.pth") != std::string::npos && wrong.find("do not fit") != std::string::npos,
              wrong.c_str());
-    QVERIFY(ErrorOf([&] { provider.AddCustom("dinov2_vits14", dir_.filePath("none.pth"), ""); })
-                .find("none.pth") != std::string::npos);
+    QVERIFY(ErrorOf([&] { provider.AddCustom("dinov2_vits14", dir_.filePath("none.pth"), ""); }).find("none.pth") !=
+            std::string::npos);
     const QString text = dir_.filePath("notes.pth");
     QFile file(text);
     QVERIFY(file.open(QIODevice::WriteOnly));

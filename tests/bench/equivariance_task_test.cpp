@@ -95,7 +95,8 @@ class OracleProvider : public FeatureProvider {
                                                          : OracleFeatures(view->second, cancel));
   }
   BackendInfo Info(const std::string& model) override {
-    if (model != "oracle" && model != "noise") throw Error("unknown model '" + model + "'", {"", std::nullopt, "model"});
+    if (model != "oracle" && model != "noise")
+      throw Error("unknown model '" + model + "'", {"", std::nullopt, "model"});
     return {model, model, 4, "", "cpu"};
   }
 

@@ -51,7 +51,9 @@ class LetterboxTest : public QObject {
   void LanczosMatchesPilExactly() {
     QTemporaryDir dir;
     cv::RNG rng(7);
-    struct Case { int w, h, out_w, out_h; };
+    struct Case {
+      int w, h, out_w, out_h;
+    };
     for (const Case& c : {Case{301, 199, 840, 555}, Case{97, 203, 397, 840}, Case{1001, 333, 840, 279}}) {
       cv::Mat rgb(c.h, c.w, CV_8UC3);
       rng.fill(rgb, cv::RNG::UNIFORM, 0, 256);
@@ -62,10 +64,11 @@ class LetterboxTest : public QObject {
       cv::Mat bgr;
       cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
       QVERIFY(cv::imwrite(in.toStdString(), bgr));
-      const auto py = test::RunPython3(
-          {"-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB')"
-                 ".resize((int(sys.argv[3]), int(sys.argv[4])), Image.LANCZOS).save(sys.argv[2])",
-           in, out, QString::number(c.out_w), QString::number(c.out_h)});
+      const auto py =
+          test::RunPython3({"-c",
+                            "import sys; from PIL import Image; Image.open(sys.argv[1]).convert('RGB')"
+                            ".resize((int(sys.argv[3]), int(sys.argv[4])), Image.LANCZOS).save(sys.argv[2])",
+                            in, out, QString::number(c.out_w), QString::number(c.out_h)});
       if (!py.ok && py.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks PIL (python3-pil)");
       QVERIFY2(py.ok, qPrintable(py.err));
       cv::Mat expected = cv::imread(out.toStdString(), cv::IMREAD_COLOR);

@@ -8,8 +8,8 @@
 
 #include <fstream>
 
-#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "core/bench/pair_task.h"
 #include "core/corr/feature_service.h"
@@ -39,7 +39,8 @@ class ShiftOracle : public FeatureProvider {
     auto map = std::make_shared<FeatureMap>();
     // Encodes (x, y) on a circle pair so cosine similarity peaks at equal positions.
     const torch::Tensor sx = target ? x + 30 : x, sy = target ? y : y;
-    map->features = torch::cat({torch::cos(sx / 200), torch::sin(sx / 200), torch::cos(sy / 200), torch::sin(sy / 200)});
+    map->features =
+        torch::cat({torch::cos(sx / 200), torch::sin(sx / 200), torch::cos(sy / 200), torch::sin(sy / 200)});
     map->geometry = {w, h, w, h, /*patch=*/1, /*stride=*/1, w, h};
     map->backend_id = "shift";
     return map;

@@ -97,7 +97,7 @@ class ReportTest : public QObject {
 
   void ScoreErrorsIsStrictAndExact() {
     const PckSummary s = ScoreErrors({0, 5, 10, 30}, {5, 10}, "pck", "px", 20.0, 4);
-    QCOMPARE(s.metrics.Get("pck@5px"), 0.25);   // 5 < 5 is false
+    QCOMPARE(s.metrics.Get("pck@5px"), 0.25);  // 5 < 5 is false
     QCOMPARE(s.metrics.Get("pck@10px"), 0.5);
     // AUC = mean of max(0, 1 - e / 20) = (1 + 0.75 + 0.5 + 0) / 4.
     QCOMPARE(s.metrics.Get("auc@20px"), 0.5625);

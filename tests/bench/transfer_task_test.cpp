@@ -35,7 +35,8 @@ struct Row {
 
 std::string Join(const std::vector<cv::Point2d>& points, bool y) {
   std::string out;
-  for (const cv::Point2d& p : points) out += (out.empty() ? "" : ";") + QString::number(y ? p.y : p.x, 'g', 10).toStdString();
+  for (const cv::Point2d& p : points)
+    out += (out.empty() ? "" : ";") + QString::number(y ? p.y : p.x, 'g', 10).toStdString();
   return out;
 }
 
@@ -82,8 +83,8 @@ class MiniDataset {
 
  private:
   std::string Save(const cv::Mat& rgb, int id) {
-    const std::string relative = "PF-dataset-PASCAL/JPEGImages/" + std::to_string(id / 1000) + "_00" +
-                                 std::to_string(id % 1000 + 1000) + ".jpg";
+    const std::string relative =
+        "PF-dataset-PASCAL/JPEGImages/" + std::to_string(id / 1000) + "_00" + std::to_string(id % 1000 + 1000) + ".jpg";
     io::WriteImage(Path(relative), rgb);
     return relative;
   }
@@ -129,10 +130,10 @@ class TransferTaskTest : public QObject {
     for (TransferProtocol protocol : {TransferProtocol::kPaper, TransferProtocol::kStandard}) {
       const TransferTaskOptions options = Options(data, protocol);
       const Report ours = ScoreTransferPredictions(options, "random", predictions);
-      const auto py = test::RunPython3({CORRLENS_SOURCE_DIR "/tests/bench/transfer_reference.py", "--csv",
-                                        QString::fromStdString(options.PairsPath()), "--root",
-                                        QString::fromStdString(data.Root()), "--predictions", json, "--protocol",
-                                        TransferProtocolName(protocol), "--categories", "3"});
+      const auto py =
+          test::RunPython3({CORRLENS_SOURCE_DIR "/tests/bench/transfer_reference.py", "--csv",
+                            QString::fromStdString(options.PairsPath()), "--root", QString::fromStdString(data.Root()),
+                            "--predictions", json, "--protocol", TransferProtocolName(protocol), "--categories", "3"});
       if (!py.ok && py.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy or PIL");
       QVERIFY2(py.ok, qPrintable(py.err));
       const QJsonObject ref = QJsonDocument::fromJson(py.out.toUtf8()).object();
@@ -142,8 +143,8 @@ class TransferTaskTest : public QObject {
         QVERIFY(std::abs(a - b) < 1e-9);
         for (const ReportItem& item : ours.rows[0].items) {
           if (item.id.rfind("category:", 0) != 0) continue;
-          const double expected = ref["categories"].toObject()[QString::fromStdString(item.id.substr(9))]
-                                      .toObject()[key].toDouble();
+          const double expected =
+              ref["categories"].toObject()[QString::fromStdString(item.id.substr(9))].toObject()[key].toDouble();
           QVERIFY2(std::abs(item.metrics.Get(key) - expected) < 1e-9, item.id.c_str());
         }
       }
@@ -168,14 +169,13 @@ class TransferTaskTest : public QObject {
     const Metrics& m = report.rows[0].metrics;
     qInfo("dense_sift, 5 warped pairs, paper protocol: PCK@0.05/0.10/0.15 %.3f/%.3f/%.3f (%.0f keypoints, %.1f s)",
           m.Get("pck_0.05"), m.Get("pck_0.10"), m.Get("pck_0.15"), m.Get("keypoints"), report.rows[0].seconds);
-    QCOMPARE(m.Get("keypoints"), 41.0);  // 4 x 9 + 5
-    QVERIFY(m.Get("pck_0.15") > 0.5);    // mild warps: most keypoints land close
+    QCOMPARE(m.Get("keypoints"), 41.0);                    // 4 x 9 + 5
+    QVERIFY(m.Get("pck_0.15") > 0.5);                      // mild warps: most keypoints land close
     QCOMPARE(report.rows[0].items.size(), size_t(3 + 5));  // categories, then pairs
     QCOMPARE(report.rows[0].curves[0].x.back(), 0.2);
     // Scoring the written predictions gives the same figures.
     const Report again = ScoreTransferPredictions(options, "dense_sift", predictions[0]);
-    for (const char* key : {"pck_0.05", "pck_0.10", "pck_0.15"})
-      QCOMPARE(again.rows[0].metrics.Get(key), m.Get(key));
+    for (const char* key : {"pck_0.05", "pck_0.10", "pck_0.15"}) QCOMPARE(again.rows[0].metrics.Get(key), m.Get(key));
   }
 
   void Errors() {

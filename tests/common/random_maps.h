@@ -15,7 +15,7 @@ namespace corrlens::test {
 // `height` whose model input is the image itself; the same seed gives the
 // same map, so identical images match point for point.
 inline std::shared_ptr<const FeatureMap> RandomGridMap(int width, int height, int channels, uint64_t seed,
-                                                      const std::string& backend_id) {
+                                                       const std::string& backend_id) {
   auto map = std::make_shared<FeatureMap>();
   torch::manual_seed(seed);
   GridGeometry& g = map->geometry;

@@ -23,11 +23,11 @@ inline std::string AssimpModel(const std::string& name) { return corrlens::Assim
 
 // Skips the current test function when `path` (std::string) does not exist,
 // naming the Debian package that provides it.
-#define CORRLENS_REQUIRE_DATA(path, package)                                                              \
-  do {                                                                                                    \
-    if (!QFileInfo::exists(QString::fromStdString(path)))                                                 \
+#define CORRLENS_REQUIRE_DATA(path, package)                                                                    \
+  do {                                                                                                          \
+    if (!QFileInfo::exists(QString::fromStdString(path)))                                                       \
       QSKIP(qPrintable(QStringLiteral("%1 is missing: install the Debian package %2 (scripts/setup-debian.sh)") \
-                           .arg(QString::fromStdString(path), QStringLiteral(package))));                 \
+                           .arg(QString::fromStdString(path), QStringLiteral(package))));                       \
   } while (false)
 #define CORRLENS_REQUIRE_OPENCV_DATA(name) CORRLENS_REQUIRE_DATA(corrlens::test::OpenCvData(name), "opencv-doc")
 #define CORRLENS_REQUIRE_ASSIMP_MODEL(name) \

@@ -1,8 +1,8 @@
 // PairComparison: the Qt-free engine behind the Pair workspace and `match`.
 #include <QtTest>
 
-#include <atomic>
 #include <torch/torch.h>
+#include <atomic>
 
 #include "core/compare/pair_comparison.h"
 #include "core/corr/matching.h"
@@ -86,7 +86,7 @@ class PairComparisonTest : public QObject {
     Progress progress;
     QVERIFY_THROWS_EXCEPTION(Error, pair.Prepare("m", progress, CancelToken()));  // no images
     pair.SetImages(Image(64, 64), Image(64, 64));
-    QVERIFY_THROWS_EXCEPTION(Error, pair.Match("m", {{1, 1}}));                 // not prepared
+    QVERIFY_THROWS_EXCEPTION(Error, pair.Match("m", {{1, 1}}));  // not prepared
     QVERIFY_THROWS_EXCEPTION(Error, pair.Prepare("broken", progress, CancelToken()));
     QVERIFY(!pair.IsPrepared("broken"));
     pair.Prepare("m", progress, CancelToken());

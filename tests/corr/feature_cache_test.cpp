@@ -2,8 +2,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -33,8 +33,8 @@ class CountingBackend : public FeatureBackend {
     FeatureMap map;
     map.backend_id = info_.id;
     map.geometry = {rgb.cols, rgb.rows, 56, 42, 14, 14, 4, 3};
-    map.features = torch::arange(8 * 3 * 4, torch::kFloat32).view({8, 3, 4}) + rgb.at<cv::Vec3b>(0, 0)[0] +
-                   options.resolution;
+    map.features =
+        torch::arange(8 * 3 * 4, torch::kFloat32).view({8, 3, 4}) + rgb.at<cv::Vec3b>(0, 0)[0] + options.resolution;
     return map;
   }
   std::atomic<int> calls{0};
@@ -128,7 +128,7 @@ class FeatureCacheTest : public QObject {
   void MemoryLruEvictsByBytes() {
     CountingBackend backend;
     FeatureCacheOptions options;
-    options.disk_bytes = 0;  // memory only
+    options.disk_bytes = 0;                         // memory only
     options.memory_bytes = 2 * 8 * 3 * 4 * 4 + 10;  // two maps
     FeatureCache cache(options);
     const ExtractOptions extract;
@@ -163,10 +163,10 @@ class FeatureCacheTest : public QObject {
     };
     // Age entry 1 so that entry 2 is newer.
     std::filesystem::last_write_time(cache.DiskPath(key(1)),
-                                      std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
+                                     std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
     cache.GetOrCompute(Image(2), backend, extract, CancelToken());
     std::filesystem::last_write_time(cache.DiskPath(key(2)),
-                                      std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
+                                     std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
     cache.GetOrCompute(Image(3), backend, extract, CancelToken());  // over the cap: 1 goes
     QCOMPARE(cache.Stats().disk_evictions, int64_t{1});
     QVERIFY(!std::filesystem::exists(cache.DiskPath(key(1))));

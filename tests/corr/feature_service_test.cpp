@@ -7,9 +7,9 @@
 
 #include <thread>
 
+#include "core/corr/feature_service.h"
 #include "core/util/error.h"
 #include "plugins/classical/classical_plugin.h"
-#include "core/corr/feature_service.h"
 
 using namespace corrlens;
 

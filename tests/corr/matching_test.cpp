@@ -14,8 +14,7 @@ namespace {
 
 // The tracker rule written out with loops: ReLU, softmax over all tokens,
 // weighted mean of the token centres within `radius` of the argmax.
-cv::Point2d ManualSoftArgmax(const std::vector<float>& sims, const std::vector<cv::Point2d>& centres,
-                             double radius) {
+cv::Point2d ManualSoftArgmax(const std::vector<float>& sims, const std::vector<cv::Point2d>& centres, double radius) {
   size_t peak = 0;
   for (size_t t = 1; t < sims.size(); ++t)
     if (sims[t] > sims[peak]) peak = t;
@@ -42,10 +41,12 @@ class MatchingTest : public QObject {
     torch::manual_seed(5);
     // Target = source shifted by 2 tokens right and 1 down (distinct random tokens).
     const at::Tensor big = torch::randn({32, 12, 14});
-    FeatureMap source = test::MakeMap(big.index({torch::indexing::Slice(), torch::indexing::Slice(1, 11),
-                                                 torch::indexing::Slice(2, 14)}), 14, 14, 84, 70);
-    FeatureMap target = test::MakeMap(big.index({torch::indexing::Slice(), torch::indexing::Slice(0, 10),
-                                                 torch::indexing::Slice(0, 12)}), 14, 14, 84, 70);
+    FeatureMap source = test::MakeMap(
+        big.index({torch::indexing::Slice(), torch::indexing::Slice(1, 11), torch::indexing::Slice(2, 14)}), 14, 14, 84,
+        70);
+    FeatureMap target = test::MakeMap(
+        big.index({torch::indexing::Slice(), torch::indexing::Slice(0, 10), torch::indexing::Slice(0, 12)}), 14, 14, 84,
+        70);
     std::vector<cv::Point2d> points;
     for (auto [i, j] : std::vector<std::pair<int, int>>{{0, 0}, {3, 4}, {9, 8}}) {
       auto [x, y] = test::TokenCentre(source.geometry, i, j);
@@ -85,9 +86,9 @@ class MatchingTest : public QObject {
           const at::Tensor row = sims[q].contiguous();
           const std::vector<float> values(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
           const cv::Point2d want = ManualSoftArgmax(values, centre_points, radius);
-          QVERIFY2(std::abs(got[q][0].item<float>() - want.x) < 1e-3 &&
-                       std::abs(got[q][1].item<float>() - want.y) < 1e-3,
-                   qPrintable(QString("image %1x%2 radius %3 query %4").arg(w).arg(h).arg(radius).arg(q)));
+          QVERIFY2(
+              std::abs(got[q][0].item<float>() - want.x) < 1e-3 && std::abs(got[q][1].item<float>() - want.y) < 1e-3,
+              qPrintable(QString("image %1x%2 radius %3 query %4").arg(w).arg(h).arg(radius).arg(q)));
         }
       }
     }
@@ -99,8 +100,8 @@ class MatchingTest : public QObject {
     at::Tensor f = torch::zeros({2, 3, 5});
     f.index_put_({0}, -1.0);  // everything points away...
     f.index_put_({1}, 0.0);
-    f[0][1][2] = 1.0;         // ...except the peak (cos 1)
-    f[0][1][3] = 0.8;         // and its right neighbour (cos 0.8 after normalising with y)
+    f[0][1][2] = 1.0;  // ...except the peak (cos 1)
+    f[0][1][3] = 0.8;  // and its right neighbour (cos 0.8 after normalising with y)
     f[1][1][3] = 0.6;
     FeatureMap target = test::MakeMap(f, 14, 14);
     MatchOptions options;

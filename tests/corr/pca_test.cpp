@@ -1,8 +1,8 @@
 // Tests of PCA colouring (core/corr/pca).
 #include <QtTest>
 
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include "core/corr/pca.h"
 #include "core/util/error.h"
@@ -24,9 +24,7 @@ at::Tensor ThreeRegions(int64_t c, int64_t h, int64_t w, uint64_t seed) {
   return f;
 }
 
-double ColourDistance(const cv::Vec3b& a, const cv::Vec3b& b) {
-  return cv::norm(cv::Vec3d(a) - cv::Vec3d(b));
-}
+double ColourDistance(const cv::Vec3b& a, const cv::Vec3b& b) { return cv::norm(cv::Vec3d(a) - cv::Vec3d(b)); }
 
 }  // namespace
 

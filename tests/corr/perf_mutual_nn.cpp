@@ -69,13 +69,20 @@ int main(int argc, char** argv) {
   std::string method = "both";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--n") n = std::stoll(value);
-    else if (key == "--m") m = std::stoll(value);
-    else if (key == "--c") c = std::stoll(value);
-    else if (key == "--tile-kb") tile_kb = std::stoll(value);
-    else if (key == "--tile-rows") tile_rows = std::stoll(value);
-    else if (key == "--method") method = value;
-    else if (key == "--threads") torch::set_num_threads(std::stoi(value));
+    if (key == "--n")
+      n = std::stoll(value);
+    else if (key == "--m")
+      m = std::stoll(value);
+    else if (key == "--c")
+      c = std::stoll(value);
+    else if (key == "--tile-kb")
+      tile_kb = std::stoll(value);
+    else if (key == "--tile-rows")
+      tile_rows = std::stoll(value);
+    else if (key == "--method")
+      method = value;
+    else if (key == "--threads")
+      torch::set_num_threads(std::stoi(value));
     else {
       std::fprintf(stderr, "unknown option %s\n", key.c_str());
       return 2;
@@ -86,8 +93,8 @@ int main(int argc, char** argv) {
   namespace F = torch::nn::functional;
   const at::Tensor a = F::normalize(torch::randn({n, c}), F::NormalizeFuncOptions().dim(1));
   const at::Tensor b = F::normalize(torch::randn({m, c}), F::NormalizeFuncOptions().dim(1));
-  std::printf("mutual NN %lld x %lld, C=%lld, float32, %d threads; inputs %.0f MB\n", (long long)n,
-              (long long)m, (long long)c, torch::get_num_threads(), (n + m) * c * 4 / 1e6);
+  std::printf("mutual NN %lld x %lld, C=%lld, float32, %d threads; inputs %.0f MB\n", (long long)n, (long long)m,
+              (long long)c, torch::get_num_threads(), (n + m) * c * 4 / 1e6);
   corrlens::MutualNNOptions options;
   options.tile_bytes = tile_kb * 1024;
   options.tile_rows = tile_rows;
@@ -100,8 +107,10 @@ int main(int argc, char** argv) {
   }
   if (method == "both" || method == "twopass") {
     twopass = Measure([&] { return corrlens::MutualNearestNeighborsTwoPass(a, b); });
-    std::printf("reference two-pass (25000*10000 chunks): %.2f s (CPU %.2f s), peak temporary memory %.1f MB, %lld mutual\n",
-                twopass.seconds, twopass.cpu_seconds, twopass.peak_temp / 1e6, (long long)twopass.nn.mutual.sum().item<int64_t>());
+    std::printf(
+        "reference two-pass (25000*10000 chunks): %.2f s (CPU %.2f s), peak temporary memory %.1f MB, %lld mutual\n",
+        twopass.seconds, twopass.cpu_seconds, twopass.peak_temp / 1e6,
+        (long long)twopass.nn.mutual.sum().item<int64_t>());
   }
   if (method == "both") {
     const int64_t differ = tiled.nn.a_to_b.ne(twopass.nn.a_to_b).sum().item<int64_t>() +

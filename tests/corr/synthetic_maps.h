@@ -10,8 +10,8 @@ namespace corrlens::test {
 // A map over `features` [C, Hg, Wg] whose model input is exactly covered by
 // the grid ((G-1)*stride + patch pixels) and whose image is `image_scale`
 // times smaller than the input (1 = same size).
-inline FeatureMap MakeMap(const at::Tensor& features, int patch = 14, int stride = 14,
-                          int image_width = 0, int image_height = 0) {
+inline FeatureMap MakeMap(const at::Tensor& features, int patch = 14, int stride = 14, int image_width = 0,
+                          int image_height = 0) {
   FeatureMap map;
   map.features = features.to(torch::kFloat32).contiguous();
   GridGeometry& g = map.geometry;

@@ -19,10 +19,12 @@ class CheckpointTest : public QObject {
 void CheckpointTest::roundTripAndTorchLoad() {
   torch::manual_seed(1);
   finetune::FinetuneCheckpoint c;
-  for (int i = 0; i < 8; ++i) c.adapter.lora_a.push_back(torch::randn({4, 16})), c.adapter.lora_b.push_back(torch::randn({16, 4}));
+  for (int i = 0; i < 8; ++i)
+    c.adapter.lora_a.push_back(torch::randn({4, 16})), c.adapter.lora_b.push_back(torch::randn({16, 4}));
   c.adapter.refine_weight = torch::randn({16, 16, 3, 3});
   c.adapter.refine_bias = torch::randn({16});
-  for (int i = 0; i < 18; ++i) c.optimizer.exp_avg.push_back(torch::randn({3})), c.optimizer.exp_avg_sq.push_back(torch::rand({3}));
+  for (int i = 0; i < 18; ++i)
+    c.optimizer.exp_avg.push_back(torch::randn({3})), c.optimizer.exp_avg_sq.push_back(torch::rand({3}));
   c.optimizer.step = 7;
   c.global_step = 7;
   c.backbone = "dinov2_vits14";

@@ -75,7 +75,7 @@ void SmoothApLossTest::parityWithReference() {
   const at::Tensor p2d1 = torch::rand({1, n, 2}) * 55, p2d2 = torch::rand({1, n, 2}) * 55;
   const at::Tensor p3d1 = torch::rand({1, n, 3}) - 0.5;
   at::Tensor p3d2 = p3d1.flip(1).clone();
-  p3d2.narrow(1, 0, n / 2).add_(torch::randn({1, n / 2, 3}) * 1e-3);  // half positives, some jittered
+  p3d2.narrow(1, 0, n / 2).add_(torch::randn({1, n / 2, 3}) * 1e-3);                  // half positives, some jittered
   const at::Tensor d1 = m.Describe(rgb1, p2d1, 32), d2 = m.Describe(rgb2, p2d2, 32);  // 4x4 grid, 56 px: no resize
   const auto r = finetune::SmoothApLoss(d1, d2, p3d1, p3d2);
   QVERIFY(r.loss.defined() && r.positives > 10);
@@ -92,8 +92,12 @@ void SmoothApLossTest::parityWithReference() {
     t.push_back({fmt::format("w_a_{:03d}", i), cpu(a.lora_a[i])});
     t.push_back({fmt::format("w_b_{:03d}", i), cpu(a.lora_b[i])});
   }
-  for (auto& [k, v] : {std::pair{"rgb1", rgb1}, {"rgb2", rgb2}, {"pts2d_1", p2d1}, {"pts2d_2", p2d2},
-                       {"pts3d_1", p3d1}, {"pts3d_2", p3d2}})
+  for (auto& [k, v] : {std::pair{"rgb1", rgb1},
+                       {"rgb2", rgb2},
+                       {"pts2d_1", p2d1},
+                       {"pts2d_2", p2d2},
+                       {"pts3d_1", p3d1},
+                       {"pts3d_2", p3d2}})
     t.push_back({std::string("input.") + k, cpu(v)});
   const std::string in = dir.filePath("in.pt").toStdString(), out = dir.filePath("out.pt").toStdString();
   io::WriteTorchCheckpoint(in, t, /*nest=*/true);
@@ -107,9 +111,10 @@ void SmoothApLossTest::parityWithReference() {
   const auto params = m.Parameters();  // A..., B..., conv weight, conv bias
   const size_t k = a.lora_a.size();
   for (size_t i = 0; i < params.size(); ++i) {
-    const std::string key = i < k ? fmt::format("grad_a_{:03d}", i)
-                            : i < 2 * k ? fmt::format("grad_b_{:03d}", i - k)
-                            : i == 2 * k ? "grad_conv_w" : "grad_conv_b";
+    const std::string key = i < k        ? fmt::format("grad_a_{:03d}", i)
+                            : i < 2 * k  ? fmt::format("grad_b_{:03d}", i - k)
+                            : i == 2 * k ? "grad_conv_w"
+                                         : "grad_conv_b";
     const double e = RelErr(params[i].grad().to(at::kDouble), get(key));
     QVERIFY2(e < 1e-5, qPrintable(QString::fromStdString(fmt::format("{}: relative error {}", key, e))));
   }

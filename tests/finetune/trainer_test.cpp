@@ -55,7 +55,8 @@ void TrainerTest::lossGoesDown() {
   Progress progress;
   CancelToken cancel;
   std::vector<double> losses;
-  const auto r = finetune::RunFinetune(o, progress, cancel, [&](const finetune::StepInfo& s) { losses.push_back(s.loss); });
+  const auto r =
+      finetune::RunFinetune(o, progress, cancel, [&](const finetune::StepInfo& s) { losses.push_back(s.loss); });
   QCOMPARE(int(r.losses.size()), 12);
   QVERIFY(!r.checkpoint.empty());
   double first = 0, last = 0;
@@ -81,8 +82,11 @@ void TrainerTest::resumeEqualsUninterrupted() {
   QCOMPARE(b.first_step, int64_t{4});
   QCOMPARE(int(b.losses.size()), 3);
   for (int i = 0; i < 3; ++i)
-    QVERIFY2(std::isfinite(b.losses[i]) &&std::abs(a.losses[3 + i] - b.losses[i]) <= 1e-6,
-             qPrintable(QStringLiteral("step %1: %2 vs %3").arg(4 + i).arg(a.losses[3 + i], 0, 'g', 12).arg(b.losses[i], 0, 'g', 12)));
+    QVERIFY2(std::isfinite(b.losses[i]) && std::abs(a.losses[3 + i] - b.losses[i]) <= 1e-6,
+             qPrintable(QStringLiteral("step %1: %2 vs %3")
+                            .arg(4 + i)
+                            .arg(a.losses[3 + i], 0, 'g', 12)
+                            .arg(b.losses[i], 0, 'g', 12)));
 }
 
 void TrainerTest::badMeshesSkippedOrFatal() {

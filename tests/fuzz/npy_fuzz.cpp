@@ -14,7 +14,8 @@ using namespace corrlens;
 namespace {
 
 io::TensorFile Read(const std::shared_ptr<io::ByteSource>& source, const io::ReadOptions& options) {
-  if (io::LooksLikeZip(source->ReadVector(0, std::min<uint64_t>(source->Size(), 64)).data(), std::min<uint64_t>(source->Size(), 64)))
+  if (io::LooksLikeZip(source->ReadVector(0, std::min<uint64_t>(source->Size(), 64)).data(),
+                       std::min<uint64_t>(source->Size(), 64)))
     return io::ReadNpz(*io::ZipReader::Open(source), options);
   return io::ReadNpy(*source, options);
 }

@@ -15,10 +15,10 @@
 #include <sstream>
 
 #include "app/cli/command.h"
+#include "core/io/npy.h"
 #include "core/io/tensor_file.h"
 #include "core/io/utf8.h"
 #include "core/io/zip_writer.h"
-#include "core/io/npy.h"
 #include "core/util/error.h"
 #include "io_test_util.h"
 
@@ -120,7 +120,8 @@ int WithMemoryLimit(long extra_mib, const std::function<bool()>& fn) {
 // A torch checkpoint holding one float viewed as `shape` with stride 0
 // everywhere (what torch.save writes for x.expand(shape)).
 std::string ExpandedCheckpoint(const QTemporaryDir& dir, const char* name, std::vector<int64_t> shape) {
-  corrlens::io::TensorData w = corrlens::io::TensorData::FromBytes(corrlens::io::DType::kFloat32, {1}, {0, 0, 0xc0, 0x3f});
+  corrlens::io::TensorData w =
+      corrlens::io::TensorData::FromBytes(corrlens::io::DType::kFloat32, {1}, {0, 0, 0xc0, 0x3f});
   w.strides.assign(shape.size(), 0);
   w.shape = std::move(shape);
   const std::string path = dir.filePath(name).toStdString();
@@ -175,7 +176,8 @@ class CmdInspectTest : public QObject {
   }
 
   void unknownTensorSuggestsCloseMatches() {
-    const Result r = Inspect({corrlens::io::test::Fixture("lightning_adapter.ckpt"), "--tensor", "state_dict.refine_conv.wieght"});
+    const Result r =
+        Inspect({corrlens::io::test::Fixture("lightning_adapter.ckpt"), "--tensor", "state_dict.refine_conv.wieght"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.error.find("did you mean: state_dict.refine_conv.weight") != std::string::npos, r.error.c_str());
   }
@@ -216,7 +218,8 @@ class CmdInspectTest : public QObject {
     std::string name;
     for (int i = 0; i < 600; ++i) name += "\xc3\xa9";
     const std::string pkl = RawPickle().Op("c__main__\n" + name + "\n)R").Write(dir, "class.pkl");
-    const std::vector<uint8_t> npy = corrlens::io::EncodeNpy(corrlens::io::TensorData::FromBytes(corrlens::io::DType::kUInt8, {1}, {7}));
+    const std::vector<uint8_t> npy =
+        corrlens::io::EncodeNpy(corrlens::io::TensorData::FromBytes(corrlens::io::DType::kUInt8, {1}, {7}));
     corrlens::io::ZipWriter zip;
     zip.Add("\xff\x1b[31m.npy", npy.data(), npy.size());
     const std::vector<uint8_t> zipped = zip.Finish();
@@ -247,7 +250,7 @@ class CmdInspectTest : public QObject {
     p.Op("}").Put(0).Unicode(std::string(30000, 'k')).Op(std::string("K\0s", 3));  // d = {key: 0}
     p.Op("]").Put(1).Op("(");
     for (int i = 0; i < 1000; ++i) p.Get(0);
-    p.Op("e]("); // inner = [d] * 1000; root = [inner] * 1000
+    p.Op("e](");  // inner = [d] * 1000; root = [inner] * 1000
     for (int i = 0; i < 1000; ++i) p.Get(1);
     p.Op("e");
     const std::string path = p.Write(dir, "shared.pkl");
@@ -281,7 +284,8 @@ class CmdInspectTest : public QObject {
     QCOMPARE(QFileInfo(QString::fromStdString(out)).size(), qint64(128) + (qint64(128) << 20));
     corrlens::io::ReadOptions header_only;
     header_only.load_data = false;
-    QCOMPARE(corrlens::io::ReadTensorFile(out, header_only).tensors[0].tensor.shape, (std::vector<int64_t>{8192, 4096}));
+    QCOMPARE(corrlens::io::ReadTensorFile(out, header_only).tensors[0].tensor.shape,
+             (std::vector<int64_t>{8192, 4096}));
     std::ifstream last(out, std::ios::binary | std::ios::ate);
     last.seekg(-4, std::ios::end);
     float value = 0;

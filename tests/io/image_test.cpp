@@ -101,8 +101,9 @@ class ImageTest : public QObject {
     const std::string huge = dir.filePath("huge.png").toStdString();
     corrlens::fs::WriteFileAtomic(huge, png.data(), png.size());
     const std::string too_large = ErrorOf([&] { ReadImageRgb(huge); });
-    QVERIFY2(too_large.find("65536 x 65536") != std::string::npos && too_large.find("100 megapixels") != std::string::npos,
-             too_large.c_str());
+    QVERIFY2(
+        too_large.find("65536 x 65536") != std::string::npos && too_large.find("100 megapixels") != std::string::npos,
+        too_large.c_str());
     ImageReadOptions small;
     small.max_pixels = 10;
     const std::string pattern = dir.filePath("p.png").toStdString();

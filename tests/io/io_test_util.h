@@ -93,15 +93,15 @@ inline std::string Paths(const TensorFile& file) {
 
 }  // namespace corrlens::io::test
 
-#define SKIP_WITHOUT_PYTHON_MODULES(modules)                                                     \
-  do {                                                                                          \
+#define SKIP_WITHOUT_PYTHON_MODULES(modules)                                               \
+  do {                                                                                     \
     if (!corrlens::io::test::PythonHas(modules)) QSKIP("/usr/bin/python3 lacks " modules); \
   } while (0)
 
 // Runs python code into `out`/`ok`; skips the test when a module is missing
 // (cheaper than a separate import check: importing torch takes seconds).
-#define RUN_PYTHON_OR_SKIP(out, ok, code, args)                                                    \
-  const std::string out = corrlens::io::test::RunPython(code, args, &ok);                         \
-  do {                                                                                            \
+#define RUN_PYTHON_OR_SKIP(out, ok, code, args)                                                               \
+  const std::string out = corrlens::io::test::RunPython(code, args, &ok);                                     \
+  do {                                                                                                        \
     if (!ok && out.find("No module named") != std::string::npos) QSKIP("/usr/bin/python3 lacks torch/numpy"); \
   } while (0)

@@ -103,8 +103,8 @@ class NpyTest : public QObject {
                 .find("overflows") != std::string::npos);
     QVERIFY(ErrorOf(Npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", 8)).find("object arrays") !=
             std::string::npos);
-    QVERIFY(ErrorOf(Npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", 4))
-                .find("structured") != std::string::npos);
+    QVERIFY(ErrorOf(Npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", 4)).find("structured") !=
+            std::string::npos);
     QVERIFY(ErrorOf(Npy("{'descr': '<f4', 'shape': (1,), }", 4)).find("lacks") != std::string::npos);
     QVERIFY(ErrorOf(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", 4)).find("non-size") !=
             std::string::npos);
@@ -134,7 +134,8 @@ class NpyTest : public QObject {
     QCOMPARE(file.tensors[0].tensor.dtype, DType::kFloat32);
     QCOMPARE(file.tensors[0].tensor.shape, view.shape);
     QVERIFY(file.tensors[0].tensor.ToDoubles() == view.ToDoubles());
-    QVERIFY(corrlens::test::ErrorOf([&] { WriteNpy(path, view); }).find("bfloat16") != std::string::npos);  // npy has no bfloat16
+    QVERIFY(corrlens::test::ErrorOf([&] { WriteNpy(path, view); }).find("bfloat16") !=
+            std::string::npos);  // npy has no bfloat16
     view.shape = {int64_t(1) << 40, 700, 3};
     const std::string error = corrlens::test::ErrorOf([&] { WriteNpyAs(path, view, DType::kFloat32); });
     QVERIFY2(error.find("expanded views") != std::string::npos && error.find(path) != std::string::npos, error.c_str());

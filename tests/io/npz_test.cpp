@@ -70,7 +70,8 @@ class NpzTest : public QObject {
     // and `inspect --json` failed. Names are sanitised, and kept unique.
     const std::vector<uint8_t> npy = EncodeNpy(TensorData::FromBytes(DType::kUInt8, {2}, {1, 2}));
     ZipWriter zip;
-    for (const char* name : {"\xff.npy", "\xfe.npy", "ok\xc3.npy", "\xef\xbf\xbd.npy"}) zip.Add(name, npy.data(), npy.size());
+    for (const char* name : {"\xff.npy", "\xfe.npy", "ok\xc3.npy", "\xef\xbf\xbd.npy"})
+      zip.Add(name, npy.data(), npy.size());
     const TensorFile file = ReadTensorSource(ByteSource::FromBytes(zip.Finish(), "names.npz"));
     std::vector<std::string> paths;
     for (const NamedTensor& t : file.tensors) paths.push_back(t.path);
@@ -91,7 +92,8 @@ class NpzTest : public QObject {
     zip.Add("big.npy", npy.data(), npy.size(), true);
     std::vector<uint8_t> bytes = zip.Finish();
     const ZipEntry entry = ZipReader::Open(ByteSource::FromBytes(bytes, "z.npz"))->Entries()[0];
-    for (uint64_t i = entry.compressed_size - 64; i < entry.compressed_size - 16; ++i) bytes[entry.data_offset + i] ^= 0x5a;
+    for (uint64_t i = entry.compressed_size - 64; i < entry.compressed_size - 16; ++i)
+      bytes[entry.data_offset + i] ^= 0x5a;
     ReadOptions list;
     list.load_data = false;
     const TensorFile file = ReadTensorSource(ByteSource::FromBytes(bytes, "z.npz"), list);

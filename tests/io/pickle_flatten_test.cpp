@@ -108,7 +108,8 @@ class PickleFlattenTest : public QObject {
     Value* weight = Numpy(arena, {2});
     Value* module = arena.New(Kind::kDict);
     DictSet(arena, module, arena.NewString("w"), weight);
-    for (int i = 0; i < 40; ++i) DictSet(arena, module, arena.NewString("pad" + std::to_string(i)), arena.NewString(std::string(40, 'x')));
+    for (int i = 0; i < 40; ++i)
+      DictSet(arena, module, arena.NewString("pad" + std::to_string(i)), arena.NewString(std::string(40, 'x')));
     Value* root = arena.New(Kind::kDict);
     DictSet(arena, root, arena.NewString("embed"), weight);
     DictSet(arena, root, arena.NewString("head"), weight);

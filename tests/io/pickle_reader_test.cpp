@@ -51,12 +51,12 @@ class PickleReaderTest : public QObject {
   void scalarsOfEveryEncoding() {
     // PROTO 2, MARK, ints (BININT1/2/BININT/LONG1 small+big/negative), floats, bools, None, TUPLE
     std::string p = "\x80\x02(K\x07M\x34\x12J\xfe\xff\xff\xff";
-    p += std::string("\x8a\x02\x00\x01", 4);                  // LONG1 256
+    p += std::string("\x8a\x02\x00\x01", 4);                               // LONG1 256
     p += std::string("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01", 11);  // 2**64
-    p += std::string("\x8a\x01\xff", 3);                      // -1
-    p += B("G\x3f\xf8\x00\x00\x00\x00\x00\x00");  // 1.5
+    p += std::string("\x8a\x01\xff", 3);                                   // -1
+    p += B("G\x3f\xf8\x00\x00\x00\x00\x00\x00");                           // 1.5
     p += "\x88\x89N";
-    p += "I01\nI42\nL-7L\nF2.5\n";                            // protocol-0 texts
+    p += "I01\nI42\nL-7L\nF2.5\n";  // protocol-0 texts
     p += "t.";
     const nlohmann::json j = Json(p);
     QCOMPARE(j, nlohmann::json::parse(R"([7, 4660, -2, 256, {"__int__": "0x10000000000000000"}, -1, 1.5, true, false,
@@ -91,12 +91,21 @@ class PickleReaderTest : public QObject {
 
   void containersMemoAndStackOps() {
     // {'a': [1, 2, 2], 'b': (None,), 'c': {1, 2}, 'd': frozenset()} using memo and DUP/POP.
-    std::string p = "\x80\x04}\x94(\x8c\x01" "a]\x94(K\x01K\x02" "e\x94h\x01K\x02" "a0";  // BINGET pushes the list again: append to it, then POP the copy
-    p += "\x8c\x01" "bN\x85";
-    p += "\x8c\x01" "c\x8f(K\x01K\x02\x90";
-    p += "\x8c\x01" "d(\x91";
-    p += "K\x09" "0";      // push + POP
-    p += "(K\x01" "1";     // MARK + POP_MARK
+    std::string p =
+        "\x80\x04}\x94(\x8c\x01"
+        "a]\x94(K\x01K\x02"
+        "e\x94h\x01K\x02"
+        "a0";  // BINGET pushes the list again: append to it, then POP the copy
+    p += "\x8c\x01"
+         "bN\x85";
+    p += "\x8c\x01"
+         "c\x8f(K\x01K\x02\x90";
+    p += "\x8c\x01"
+         "d(\x91";
+    p += "K\x09"
+         "0";  // push + POP
+    p += "(K\x01"
+         "1";  // MARK + POP_MARK
     p += "u.";
     const nlohmann::json j = Json(p);
     QCOMPARE(j["a"], nlohmann::json::parse("[1, 2, 2]"));
@@ -107,8 +116,9 @@ class PickleReaderTest : public QObject {
 
   void dictKeysFollowPythonEquality() {
     // {1: 'x', 1.0: 'y', True: 'z', 'k': 1} -> the int keys collapse into one entry (value 'z').
-    const std::string p = B("\x80\x02}(K\x01X\x01\x00\x00\x00xG\x3f\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00y"
-                            "\x88X\x01\x00\x00\x00zX\x01\x00\x00\x00kK\x01u.");
+    const std::string p =
+        B("\x80\x02}(K\x01X\x01\x00\x00\x00xG\x3f\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00y"
+          "\x88X\x01\x00\x00\x00zX\x01\x00\x00\x00kK\x01u.");
     const nlohmann::json j = Json(p);
     QCOMPARE(j.size(), size_t(2));
     QCOMPARE(j["1"].get<std::string>(), std::string("z"));
@@ -116,7 +126,9 @@ class PickleReaderTest : public QObject {
 
   void selfReferenceIsCutNotFollowed() {
     // l = []; l.append(l)
-    const nlohmann::json j = Json(B("\x80\x02]q\x00h\x00" "a."));
+    const nlohmann::json j =
+        Json(B("\x80\x02]q\x00h\x00"
+               "a."));
     QCOMPARE(j[0]["__cycle__"].get<bool>(), true);
   }
 
@@ -125,9 +137,13 @@ class PickleReaderTest : public QObject {
     // GLOBAL os.system, REDUCE ('touch ...',); NEWOBJ and BUILD on a custom class; INST; OBJ.
     const std::string command = std::string("mkdir -p ") + kCanaryDir;
     std::string p = "\x80\x02(cos\nsystem\nX" + U32(static_cast<uint32_t>(command.size())) + command + "\x85R";
-    p += B("c__main__\nCfg\n)\x81}X\x01\x00\x00\x00" "aK\x01sb");
+    p +=
+        B("c__main__\nCfg\n)\x81}X\x01\x00\x00\x00"
+          "aK\x01sb");
     p += B("(X\x02\x00\x00\x00hiisubprocess\nPopen\n");
-    p += B("(cbuiltins\neval\nX\x01\x00\x00\x00" "1o");
+    p +=
+        B("(cbuiltins\neval\nX\x01\x00\x00\x00"
+          "1o");
     p += "l.";
     const PickleResult r = Parse(p);
     const nlohmann::json j = Flatten(*r.root, nullptr).metadata;
@@ -137,7 +153,8 @@ class PickleReaderTest : public QObject {
     QCOMPARE(j[1]["state"]["a"].get<int>(), 1);
     QCOMPARE(j[2]["__opaque__"].get<std::string>(), std::string("subprocess.Popen"));
     QCOMPARE(j[3]["__opaque__"].get<std::string>(), std::string("builtins.eval"));
-    QCOMPARE(r.opaque_globals, (std::vector<std::string>{"os.system", "__main__.Cfg", "subprocess.Popen", "builtins.eval"}));
+    QCOMPARE(r.opaque_globals,
+             (std::vector<std::string>{"os.system", "__main__.Cfg", "subprocess.Popen", "builtins.eval"}));
     QVERIFY(!std::filesystem::exists(kCanaryDir));
   }
 
@@ -177,24 +194,34 @@ class PickleReaderTest : public QObject {
     const std::string ok = B("\x80\x02X\x05\x00\x00\x00hello.");
     for (size_t n = 0; n < ok.size(); ++n) {
       const std::string error = ErrorOf(ok.substr(0, n));
-      QVERIFY2(error.find("test.pkl") != std::string::npos && error.find("at byte") != std::string::npos, error.c_str());
+      QVERIFY2(error.find("test.pkl") != std::string::npos && error.find("at byte") != std::string::npos,
+               error.c_str());
     }
     QVERIFY(ErrorOf("\x80\x02\xff.").find("unknown pickle opcode 0xff (at byte 2") != std::string::npos);
     QVERIFY(ErrorOf("\x80\x07N.").find("unsupported pickle protocol 7") != std::string::npos);
     QVERIFY(ErrorOf("\x80\x02h\x05.").find("memo entry 5") != std::string::npos);
-    QVERIFY(ErrorOf("\x80\x02" "a.").find("stack underflow") != std::string::npos);
-    QVERIFY(ErrorOf("\x80\x02" "K\x01K\x02" "a.").find("appends to a value of type int") != std::string::npos);
-    QVERIFY(ErrorOf("\x80\x02" "e.").find("MARK") != std::string::npos);
+    QVERIFY(ErrorOf("\x80\x02"
+                    "a.")
+                .find("stack underflow") != std::string::npos);
+    QVERIFY(ErrorOf("\x80\x02"
+                    "K\x01K\x02"
+                    "a.")
+                .find("appends to a value of type int") != std::string::npos);
+    QVERIFY(ErrorOf("\x80\x02"
+                    "e.")
+                .find("MARK") != std::string::npos);
     QVERIFY(ErrorOf(std::string("\x80\x02\x82\x01.", 5)).find("extension registry") != std::string::npos);
-    QVERIFY(ErrorOf("\x80\x02" "K\x01Q.").find("persistent id") != std::string::npos);
+    QVERIFY(ErrorOf("\x80\x02"
+                    "K\x01Q.")
+                .find("persistent id") != std::string::npos);
   }
 
   void announcedLengthsBeyondTheInputAreRefusedBeforeAllocating() {
     // 4 GB string / bytes / frame with 10 bytes present.
-    for (const std::string& head : {std::string("X\xff\xff\xff\xff", 5), std::string("\x8d\xff\xff\xff\xff\x00\x00\x00\x00", 9),
-                                    std::string("\x8e\x00\x00\x00\x00\x01\x00\x00\x00", 9),
-                                    std::string("\x95\x00\x00\x00\x00\x01\x00\x00\x00", 9),
-                                    std::string("\x8b\xff\xff\xff\x7f", 5)}) {
+    for (const std::string& head :
+         {std::string("X\xff\xff\xff\xff", 5), std::string("\x8d\xff\xff\xff\xff\x00\x00\x00\x00", 9),
+          std::string("\x8e\x00\x00\x00\x00\x01\x00\x00\x00", 9),
+          std::string("\x95\x00\x00\x00\x00\x01\x00\x00\x00", 9), std::string("\x8b\xff\xff\xff\x7f", 5)}) {
       const std::string error = ErrorOf("\x80\x04" + head + "0123456789");
       QVERIFY2(error.find("only") != std::string::npos || error.find("budget") != std::string::npos ||
                    error.find("MiB") != std::string::npos,
@@ -204,7 +231,10 @@ class PickleReaderTest : public QObject {
 
   void memoryBudgetAndMarkDepthAreEnforced() {
     std::string p = "\x80\x02]";
-    for (int i = 0; i < 2000; ++i) p += B("(X\x00\x00\x00\x00" "e");  // 2000 appends of new strings
+    for (int i = 0; i < 2000; ++i)
+      p +=
+          B("(X\x00\x00\x00\x00"
+            "e");  // 2000 appends of new strings
     p += ".";
     PickleOptions small;
     small.max_bytes = 20000;

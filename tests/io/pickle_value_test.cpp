@@ -14,7 +14,7 @@ class PickleValueTest : public QObject {
     DictSet(arena, dict, arena.NewInt(1), arena.NewString("a"));
     Value* one = arena.New(Kind::kFloat);
     one->real = 1.0;
-    DictSet(arena, dict, one, arena.NewString("b"));  // 1.0 == 1
+    DictSet(arena, dict, one, arena.NewString("b"));                   // 1.0 == 1
     DictSet(arena, dict, arena.NewString("1"), arena.NewString("c"));  // "1" != 1
     QCOMPARE(dict->entries.size(), size_t(2));
     QCOMPARE(dict->entries[0].second->text, std::string("b"));
@@ -62,9 +62,12 @@ class PickleValueTest : public QObject {
 
   void sanitizeUtf8ReplacesInvalidBytes() {
     QCOMPARE(SanitizeUtf8("ok \xc3\xa9"), std::string("ok \xc3\xa9"));
-    QCOMPARE(SanitizeUtf8("a\xff" "b"), std::string("a\xef\xbf\xbd" "b"));
+    QCOMPARE(SanitizeUtf8("a\xff"
+                          "b"),
+             std::string("a\xef\xbf\xbd"
+                         "b"));
     QCOMPARE(SanitizeUtf8("\xc0\x80"), std::string("\xef\xbf\xbd\xef\xbf\xbd"));  // overlong
-    QCOMPARE(SanitizeUtf8("\xed\xa0\x80").size(), size_t(9));                   // surrogate
+    QCOMPARE(SanitizeUtf8("\xed\xa0\x80").size(), size_t(9));                     // surrogate
     QCOMPARE(SanitizeUtf8("\xe2\x82"), std::string("\xef\xbf\xbd\xef\xbf\xbd"));  // truncated
   }
 };

@@ -68,7 +68,8 @@ class SafetensorsTest : public QObject {
     const std::string path = dir.filePath("out.safetensors").toStdString();
     WriteSafetensors(path, ReadTensorFile(test::Fixture("model.safetensors")).tensors, {{"k", "v"}});
     bool ok = false;
-    RUN_PYTHON_OR_SKIP(out, ok,
+    RUN_PYTHON_OR_SKIP(
+        out, ok,
         "import json, struct, sys, torch\n"
         "raw = open(sys.argv[1], 'rb').read()\n"
         "n = struct.unpack('<Q', raw[:8])[0]\n"
@@ -95,7 +96,8 @@ class SafetensorsTest : public QObject {
     QVERIFY(ErrorOf(File("{" + t + "[0,8]}}", 16)).find("the file holds 16") != std::string::npos);
     QVERIFY(ErrorOf(File("{" + t + "[0,8]}," + t + "[0,8]}}", 8)).find("lists 't' twice") != std::string::npos);
     QVERIFY(ErrorOf(File(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                         R"("b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 6))
+                         R"("b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
+                         6))
                 .find("contiguous") != std::string::npos);  // overlap
     QVERIFY(ErrorOf(File(R"({"t":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}})", 1))
                 .find("unsupported safetensors dtype 'F8_E4M3'") != std::string::npos);
@@ -103,7 +105,8 @@ class SafetensorsTest : public QObject {
                 .find("overflows") != std::string::npos);
     QVERIFY(ErrorOf(File(R"({"__metadata__":{"a":1}})", 0)).find("not a string") != std::string::npos);
     QVERIFY(ErrorOf(File("{\"t\":", 0)).find("not valid JSON") != std::string::npos);
-    QVERIFY(ErrorOf(File(std::string(300, '[') + std::string(300, ']'), 0)).find("nests too deeply") != std::string::npos);
+    QVERIFY(ErrorOf(File(std::string(300, '[') + std::string(300, ']'), 0)).find("nests too deeply") !=
+            std::string::npos);
   }
 
   void hugeHeaderLengthsAreRefusedBeforeAllocating() {

@@ -1,7 +1,7 @@
 #include <QtTest>
 
-#include <QTemporaryDir>
 #include <sys/resource.h>
+#include <QTemporaryDir>
 
 #include <filesystem>
 #include <random>
@@ -15,9 +15,9 @@ using namespace corrlens::io;
 
 namespace {
 
-const char* kFixtures[] = {"lightning_adapter.ckpt", "dtypes.pth",  "legacy.pth",         "bare_tensor.pth",
-                           "model.safetensors",      "arrays.npz",  "arrays_compressed.npz", "be_i4.npy",
-                           "fortran.npy",            "plain_p2.pkl", "plain_p4.pkl",       "plain_p5.pkl"};
+const char* kFixtures[] = {
+    "lightning_adapter.ckpt", "dtypes.pth", "legacy.pth",  "bare_tensor.pth", "model.safetensors", "arrays.npz",
+    "arrays_compressed.npz",  "be_i4.npy",  "fortran.npy", "plain_p2.pkl",    "plain_p4.pkl",      "plain_p5.pkl"};
 
 // Reads `bytes`; returns "" on success, the error text on corrlens::Error.
 // Any other exception fails the test.
@@ -25,7 +25,7 @@ std::string Outcome(std::vector<uint8_t> bytes, const std::string& name) {
   try {
     const TensorFile file = ReadTensorSource(ByteSource::FromBytes(std::move(bytes), name));
     for (const NamedTensor& t : file.tensors) t.tensor.ContiguousBytes();  // every view must be readable
-    (void)file.metadata->dump();                                         // and the tree printable
+    (void)file.metadata->dump();                                           // and the tree printable
     return "";
   } catch (const corrlens::Error& e) {
     return e.what();
@@ -49,17 +49,21 @@ class TensorFileTest : public QObject {
   void initTestCase() {
 #ifndef __SANITIZE_ADDRESS__  // ASan reserves terabytes of address space
     // A crafted size that slipped through would now fail loudly instead of swapping the machine.
-    struct rlimit limit {uint64_t{6} << 30, uint64_t{6} << 30};
+    struct rlimit limit {
+      uint64_t{6} << 30, uint64_t{6} << 30
+    };
     setrlimit(RLIMIT_AS, &limit);
 #endif
   }
 
   void detectsFormatsFromContentNotExtension() {
     QTemporaryDir dir;
-    const std::pair<const char*, TensorFormat> cases[] = {
-        {"lightning_adapter.ckpt", TensorFormat::kTorchZip}, {"legacy.pth", TensorFormat::kTorchLegacy},
-        {"model.safetensors", TensorFormat::kSafetensors},   {"arrays.npz", TensorFormat::kNpz},
-        {"be_i4.npy", TensorFormat::kNpy},                   {"plain_p4.pkl", TensorFormat::kPickle}};
+    const std::pair<const char*, TensorFormat> cases[] = {{"lightning_adapter.ckpt", TensorFormat::kTorchZip},
+                                                          {"legacy.pth", TensorFormat::kTorchLegacy},
+                                                          {"model.safetensors", TensorFormat::kSafetensors},
+                                                          {"arrays.npz", TensorFormat::kNpz},
+                                                          {"be_i4.npy", TensorFormat::kNpy},
+                                                          {"plain_p4.pkl", TensorFormat::kPickle}};
     for (const auto& [name, format] : cases) {
       const std::string renamed = dir.filePath(QString("renamed_%1.txt").arg(name)).toStdString();
       std::filesystem::copy_file(test::Fixture(name), renamed);
@@ -112,7 +116,8 @@ class TensorFileTest : public QObject {
   void randomBitFlipsNeverCrash() {
     std::mt19937 rng(1234);
     int refused = 0, accepted = 0;
-    const int trials = qEnvironmentVariableIsSet("CORRLENS_FUZZ_TRIALS") ? qEnvironmentVariableIntValue("CORRLENS_FUZZ_TRIALS") : 60;
+    const int trials =
+        qEnvironmentVariableIsSet("CORRLENS_FUZZ_TRIALS") ? qEnvironmentVariableIntValue("CORRLENS_FUZZ_TRIALS") : 60;
     for (const char* name : kFixtures) {
       const std::vector<uint8_t> full = test::FixtureBytes(name);
       for (int trial = 0; trial < trials; ++trial) {

@@ -126,7 +126,8 @@ class TensorTest : public QObject {
     // std::bad_alloc. Both are refused with a reason before allocating.
     TensorData w = Floats({1.5f}, {1});
     w.strides = {0, 0};
-    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{65536, 8192}, std::vector<int64_t>{1 << 20, 1 << 16}}) {
+    for (const std::vector<int64_t>& shape :
+         {std::vector<int64_t>{65536, 8192}, std::vector<int64_t>{1 << 20, 1 << 16}}) {
       w.shape = shape;
       w.Validate();  // legal
       const std::string error = corrlens::test::ErrorOf([&] { w.ContiguousBytes(); });

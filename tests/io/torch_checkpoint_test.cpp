@@ -118,23 +118,26 @@ class TorchCheckpointTest : public QObject {
     QCOMPARE(file.tensors.size(), size_t(1));
     QCOMPARE(file.Find("w")->ToDoubles(), (std::vector<double>{1, 1}));
     QCOMPARE((*file.metadata)["payload"]["__opaque__"].get<std::string>(), std::string("posix.system"));
-    QVERIFY(std::find(file.opaque_classes.begin(), file.opaque_classes.end(), "posix.system") != file.opaque_classes.end());
+    QVERIFY(std::find(file.opaque_classes.begin(), file.opaque_classes.end(), "posix.system") !=
+            file.opaque_classes.end());
     QVERIFY(!std::filesystem::exists("/tmp/corrlens_io_canary"));
   }
 
   void missingStorageRecordNamesTheKey() {
-    const auto bytes = RewriteZip(test::FixtureBytes("dtypes.pth"),
-                                  [](const std::string& name, std::vector<uint8_t>&) { return name != "dtypes/data/3"; });
+    const auto bytes = RewriteZip(test::FixtureBytes("dtypes.pth"), [](const std::string& name, std::vector<uint8_t>&) {
+      return name != "dtypes/data/3";
+    });
     const std::string error = ErrorOf([&] { ReadBytes(bytes); });
     QVERIFY2(error.find("mem.pth") != std::string::npos && error.find("data/3") != std::string::npos, error.c_str());
     QVERIFY2(error.find("likely cause") != std::string::npos, error.c_str());
   }
 
   void storageSizeMismatchIsRefused() {
-    const auto bytes = RewriteZip(test::FixtureBytes("dtypes.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
-      if (name == "dtypes/data/0") d.resize(d.size() - 4);
-      return true;
-    });
+    const auto bytes =
+        RewriteZip(test::FixtureBytes("dtypes.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
+          if (name == "dtypes/data/0") d.resize(d.size() - 4);
+          return true;
+        });
     const std::string error = ErrorOf([&] { ReadBytes(bytes); });
     QVERIFY2(error.find("announces") != std::string::npos, error.c_str());
   }
@@ -147,26 +150,28 @@ class TorchCheckpointTest : public QObject {
   }
 
   void unknownStorageTypeIsRefused() {
-    const auto bytes = RewriteZip(test::FixtureBytes("bare_tensor.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
-      if (name.find("data.pkl") != std::string::npos) {
-        std::string s(d.begin(), d.end());
-        const size_t at = s.find("IntStorage");
-        if (at != std::string::npos) s.replace(at, 10, "EvilStorag");
-        d.assign(s.begin(), s.end());
-      }
-      return true;
-    });
+    const auto bytes =
+        RewriteZip(test::FixtureBytes("bare_tensor.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
+          if (name.find("data.pkl") != std::string::npos) {
+            std::string s(d.begin(), d.end());
+            const size_t at = s.find("IntStorage");
+            if (at != std::string::npos) s.replace(at, 10, "EvilStorag");
+            d.assign(s.begin(), s.end());
+          }
+          return true;
+        });
     const std::string error = ErrorOf([&] { ReadBytes(bytes); });
     QVERIFY2(error.find("unknown storage type 'torch.EvilStorag'") != std::string::npos, error.c_str());
   }
 
   void bigEndianCheckpointsAreSwapped() {
-    const auto bytes = RewriteZip(test::FixtureBytes("bare_tensor.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
-      if (name == "bare_tensor/data/0") {
-        for (size_t i = 0; i + 4 <= d.size(); i += 4) std::reverse(d.begin() + i, d.begin() + i + 4);
-      }
-      return true;
-    });
+    const auto bytes =
+        RewriteZip(test::FixtureBytes("bare_tensor.pth"), [](const std::string& name, std::vector<uint8_t>& d) {
+          if (name == "bare_tensor/data/0") {
+            for (size_t i = 0; i + 4 <= d.size(); i += 4) std::reverse(d.begin() + i, d.begin() + i + 4);
+          }
+          return true;
+        });
     // Add the byteorder record torch >= 2.1 writes.
     auto zip = ZipReader::Open(ByteSource::FromBytes(bytes, "in.zip"));
     ZipWriter writer;

@@ -102,8 +102,8 @@ nlohmann::json Manifest(const std::vector<NamedTensor>& tensors, bool nest, cons
     } else {
       for (double v : t.tensor.ToDoubles()) values.push_back(v);
     }
-    m["tensors"].push_back({{"path", t.path}, {"dtype", DTypeName(t.tensor.dtype)}, {"shape", t.tensor.shape},
-                            {"values", values}});
+    m["tensors"].push_back(
+        {{"path", t.path}, {"dtype", DTypeName(t.tensor.dtype)}, {"shape", t.tensor.shape}, {"values", values}});
   }
   return m;
 }
@@ -178,8 +178,13 @@ class TorchWriterTest : public QObject {
     };
     const std::vector<Case> cases = {
         {"flat.pth", false, false, nlohmann::json::object(), true},
-        {"nested.ckpt", true, false, {{"epoch", 3}, {"global_step", 120}, {"pytorch-lightning_version", "2.1.0"},
-                                      {"hparams", {{"rank", 4}, {"ok", true}, {"none", nullptr}, {"list", {1, 2}}}}},
+        {"nested.ckpt",
+         true,
+         false,
+         {{"epoch", 3},
+          {"global_step", 120},
+          {"pytorch-lightning_version", "2.1.0"},
+          {"hparams", {{"rank", 4}, {"ok", true}, {"none", nullptr}, {"list", {1, 2}}}}},
          true},
         {"zip64.pth", true, true, nlohmann::json::object(), true},
         // torch 1.13's weights_only loader has no BINFLOAT; floats need the full loader there.

@@ -50,7 +50,8 @@ class ModelCatalogTest : public QObject {
     QCOMPARE(b->backbone[0].url,
              std::string("https://dl.fbaipublicfiles.com/dinov2/dinov2_vitb14/dinov2_vitb14_pretrain.pth"));
     QCOMPARE(b->backbone[1].repo, std::string("facebook/dinov2-base"));
-    QCOMPARE(b->adapter[0].url, std::string("https://huggingface.co/qq456cvb/3DCorrEnhance/resolve/main/dinov2_base.ckpt"));
+    QCOMPARE(b->adapter[0].url,
+             std::string("https://huggingface.co/qq456cvb/3DCorrEnhance/resolve/main/dinov2_base.ckpt"));
     const m::CatalogEntry* reg = m::FindCatalogEntry("dinov2_vits14_reg4+3dcorr");
     QVERIFY(reg);
     QCOMPARE(reg->backbone[0].file_name, std::string("dinov2_vits14_reg4_pretrain.pth"));
@@ -84,7 +85,8 @@ class ModelCatalogTest : public QObject {
     QCOMPARE(found.backbone.source.kind, std::string("torch-hub"));
     // Adapter in the 3DCorrEnhance HF repo cache.
     Touch(dir.filePath("hf/hub/models--qq456cvb--3DCorrEnhance/snapshots/s1/clip.ckpt").toStdString());
-    Touch(dir.filePath("hf/hub/models--timm--vit_base_patch16_clip_384.laion2b_ft_in12k_in1k/snapshots/s/model.safetensors")
+    Touch(dir.filePath(
+                 "hf/hub/models--timm--vit_base_patch16_clip_384.laion2b_ft_in12k_in1k/snapshots/s/model.safetensors")
               .toStdString());
     QVERIFY(m::ResolveModel(*m::FindCatalogEntry("clip_vitb16+3dcorr"), options).Complete());
   }

@@ -7,10 +7,10 @@
 #include "core/util/sample_data.h"
 
 #include <QFile>
-#include <QtTest>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
+#include <QtTest>
 
 #include "core/io/image.h"
 #include "core/model/vit_extractor.h"
@@ -24,9 +24,9 @@ struct ParityCase {
   int depth = 0;                    // 0 = full depth
   bool cpp_writes_weights = false;  // else Python's torch.save writes them
   enum class Adapter { kNone, kPython, kCpp } adapter = Adapter::kNone;
-  ExtractOptions options;           // resolution / input size / stride / layer
-  int sampling_patch = 0;           // 14 = the timm scripts' sampling
-  cv::Mat image;                    // RGB
+  ExtractOptions options;  // resolution / input size / stride / layer
+  int sampling_patch = 0;  // 14 = the timm scripts' sampling
+  cv::Mat image;           // RGB
   std::vector<std::pair<double, double>> points;
   uint64_t seed = 1;
 };
@@ -40,8 +40,8 @@ inline std::string OpenCvData(const std::string& name) { return corrlens::OpenCv
 
 // Evenly spread points plus corners and points outside the image.
 inline std::vector<std::pair<double, double>> SpreadPoints(int width, int height) {
-  std::vector<std::pair<double, double>> points = {{0, 0}, {width - 1.0, height - 1.0}, {-5, height / 2.0},
-                                                   {width + 3.0, 1}};
+  std::vector<std::pair<double, double>> points = {
+      {0, 0}, {width - 1.0, height - 1.0}, {-5, height / 2.0}, {width + 3.0, 1}};
   for (int i = 0; i < 12; ++i) points.emplace_back((i * 37.3 + 5) * width / 450.0, (i * 23.9 + 3) * height / 290.0);
   return points;
 }
@@ -103,12 +103,16 @@ class ParitySuite {
     SaveImageNpy(Path(name, "image.npy"), pc.image);
     std::vector<float> flat;
     for (const auto& [x, y] : pc.points) flat.insert(flat.end(), {float(x), float(y)});
-    SaveNpy(Path(name, "points.npy"), torch::from_blob(flat.data(), {int64_t(pc.points.size()), 2}, torch::kFloat).clone());
-    QStringList args = {"--arch",  QString::fromStdString(pc.arch), "--depth",  QString::number(config.depth),
-                        "--image", q("image.npy"),                  "--points", q("points.npy"),
-                        "--out-dir", q("out"),                      "--res",    QString::number(pc.options.resolution),
-                        "--seed",  QString::number(pc.seed),
-                        "--layer", pc.options.layer == FeatureLayer::kNorm ? "norm" : "prenorm"};
+    SaveNpy(Path(name, "points.npy"),
+            torch::from_blob(flat.data(), {int64_t(pc.points.size()), 2}, torch::kFloat).clone());
+    QStringList args = {"--arch",    QString::fromStdString(pc.arch),
+                        "--depth",   QString::number(config.depth),
+                        "--image",   q("image.npy"),
+                        "--points",  q("points.npy"),
+                        "--out-dir", q("out"),
+                        "--res",     QString::number(pc.options.resolution),
+                        "--seed",    QString::number(pc.seed),
+                        "--layer",   pc.options.layer == FeatureLayer::kNorm ? "norm" : "prenorm"};
     if (pc.options.input_width > 0)
       args << "--input-size" << QString("%1x%2").arg(pc.options.input_width).arg(pc.options.input_height);
     if (pc.options.stride > 0) args << "--stride" << QString::number(pc.options.stride);
@@ -148,7 +152,8 @@ class ParitySuite {
     r.grid_w = map.geometry.grid_width;
     const std::string out = Path(name, "out");
     r.map_error = RelativeError(map.features.permute({1, 2, 0}), LoadNpy(out + "/map.npy"));
-    r.point_error = RelativeError(SampleReferencePoints(map, pc.points, true, pc.sampling_patch), LoadNpy(out + "/points.npy"));
+    r.point_error =
+        RelativeError(SampleReferencePoints(map, pc.points, true, pc.sampling_patch), LoadNpy(out + "/points.npy"));
     r.cls_error = RelativeError(cls[0], LoadNpy(out + "/cls.npy"));
     qInfo("%s depth %d grid %dx%d: map %.2e, points %.2e, cls %.2e", pc.arch.c_str(), config.depth, r.grid_h, r.grid_w,
           r.map_error, r.point_error, r.cls_error);

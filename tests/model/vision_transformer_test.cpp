@@ -91,11 +91,11 @@ class VisionTransformerTest : public QObject {
       return out;
     };
     const auto dinov2 = names(m::VisionTransformer(Small("dinov2_vitg14_reg", 1)));
-    for (const char* key : {"cls_token", "pos_embed", "register_tokens", "mask_token", "patch_embed.proj.weight",
-                            "patch_embed.proj.bias", "blocks.0.norm1.weight", "blocks.0.attn.qkv.weight",
-                            "blocks.0.attn.qkv.bias", "blocks.0.attn.proj.bias", "blocks.0.ls1.gamma",
-                            "blocks.0.norm2.bias", "blocks.0.mlp.w12.weight", "blocks.0.mlp.w3.bias",
-                            "blocks.0.ls2.gamma", "norm.weight", "norm.bias"})
+    for (const char* key :
+         {"cls_token", "pos_embed", "register_tokens", "mask_token", "patch_embed.proj.weight", "patch_embed.proj.bias",
+          "blocks.0.norm1.weight", "blocks.0.attn.qkv.weight", "blocks.0.attn.qkv.bias", "blocks.0.attn.proj.bias",
+          "blocks.0.ls1.gamma", "blocks.0.norm2.bias", "blocks.0.mlp.w12.weight", "blocks.0.mlp.w3.bias",
+          "blocks.0.ls2.gamma", "norm.weight", "norm.bias"})
       QVERIFY2(dinov2.count(key), key);
     QCOMPARE(dinov2.size(), size_t(8 + 14));
     const auto clip = names(m::VisionTransformer(Small("clip_vitb16", 1)));

@@ -130,8 +130,8 @@ class VitExtractorTest : public QObject {
     map.features = torch::stack({cols, rows});
     // Token (i, j) centre in image pixels: (patch/2 + 14 j) / scale.
     const double sx = double(g.input_width) / g.image_width, sy = double(g.input_height) / g.image_height;
-    const std::vector<std::pair<double, double>> points = {{7 / sx, 7 / sy}, {(7 + 14 * 10) / sx, (7 + 14 * 3) / sy},
-                                                           {-50, 1e4}};
+    const std::vector<std::pair<double, double>> points = {
+        {7 / sx, 7 / sy}, {(7 + 14 * 10) / sx, (7 + 14 * 3) / sy}, {-50, 1e4}};
     const at::Tensor d = m::SampleReferencePoints(map, points, /*normalize=*/false);
     QVERIFY(std::abs(d[0][0].item<float>()) < 1e-4 && std::abs(d[0][1].item<float>()) < 1e-4);
     QVERIFY(std::abs(d[1][0].item<float>() - 10) < 1e-3 && std::abs(d[1][1].item<float>() - 3) < 1e-3);

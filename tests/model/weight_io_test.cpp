@@ -19,13 +19,15 @@ using m::test::Tiny;
 namespace {
 
 std::vector<io::NamedTensor> Without(std::vector<io::NamedTensor> tensors, const std::string& path) {
-  tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [&](const io::NamedTensor& t) { return t.path == path; }),
-                tensors.end());
+  tensors.erase(
+      std::remove_if(tensors.begin(), tensors.end(), [&](const io::NamedTensor& t) { return t.path == path; }),
+      tensors.end());
   return tensors;
 }
 
 // The error message of loading `tensors` (written as a .pth) into `model`.
-std::string LoadError(m::VisionTransformer& model, const std::vector<io::NamedTensor>& tensors, const std::string& path) {
+std::string LoadError(m::VisionTransformer& model, const std::vector<io::NamedTensor>& tensors,
+                      const std::string& path) {
   io::WriteTorchCheckpoint(path, tensors);
   try {
     m::LoadBackboneWeights(*model, path);

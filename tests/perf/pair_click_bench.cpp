@@ -8,9 +8,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <torch/torch.h>
 #include <algorithm>
 #include <cstdio>
-#include <torch/torch.h>
 
 #include "core/util/sample_data.h"
 #include "ui/backend_provider.h"
@@ -113,10 +113,9 @@ int main(int argc, char** argv) {
     const QPointF p(60 + (i * 23) % 680, 50 + (i * 31) % 540);
     hover_ms.push_back(measure([&] { emit workspace.sourceHovered(p); }));
   }
-  printf("pair click -> %d rows updated (768-d maps, 640 px, features cached, %d points at the end)\n", models,
-         clicks);
-  printf("  click: median %.1f ms, p90 %.1f ms, max %.1f ms\n", Percentile(click_ms, 0.5),
-         Percentile(click_ms, 0.9), *std::max_element(click_ms.begin(), click_ms.end()));
+  printf("pair click -> %d rows updated (768-d maps, 640 px, features cached, %d points at the end)\n", models, clicks);
+  printf("  click: median %.1f ms, p90 %.1f ms, max %.1f ms\n", Percentile(click_ms, 0.5), Percentile(click_ms, 0.9),
+         *std::max_element(click_ms.begin(), click_ms.end()));
   printf("  hover: median %.1f ms, p90 %.1f ms (%.0f updates/s)\n", Percentile(hover_ms, 0.5),
          Percentile(hover_ms, 0.9), 1000.0 / Percentile(hover_ms, 0.5));
   return 0;

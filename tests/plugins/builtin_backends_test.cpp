@@ -49,8 +49,8 @@ class BuiltinBackendsTest : public QObject {
   void MissingWeightsSayWhereItLooked() {
     // With HOME and caches pointed at an empty folder no ViT weights exist.
     const std::vector<std::string> names = BackendNames();
-    const auto vit = std::find_if(names.begin(), names.end(),
-                                  [](const std::string& n) { return n.rfind("dinov2_vits14", 0) == 0; });
+    const auto vit =
+        std::find_if(names.begin(), names.end(), [](const std::string& n) { return n.rfind("dinov2_vits14", 0) == 0; });
     if (vit == names.end()) QSKIP("this build has no ViT catalog");
     QTemporaryDir home;
     qputenv("HOME", home.path().toUtf8());

@@ -1,8 +1,8 @@
 // Runs `corrlens-cli eval` as a process on OpenCV's sample pairs.
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -54,8 +54,8 @@ class CmdEvalTest : public QObject {
     QTemporaryDir dir;
     const QString csv = dir.filePath("r.csv");
     const QString db = dir.filePath("runs.sqlite");
-    const Result r = RunCli({"eval", "--task", "homography", "--model", "dense_sift", "--grid-step", "64",
-                             "--csv-out", csv, "--db", db});
+    const Result r = RunCli(
+        {"eval", "--task", "homography", "--model", "dense_sift", "--grid-step", "64", "--csv-out", csv, "--db", db});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.err.contains("stored as run 1 in"), qPrintable(r.err));
     // The same database again: a second run; a file that is not a database is refused.
@@ -76,7 +76,8 @@ class CmdEvalTest : public QObject {
     CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     QTemporaryDir root;  // no PF-dataset-PASCAL in it: transfer is skipped with its reason
     const Result r = RunCli({"eval", "--task", "all", "--preset", "quick", "--dataset-root", root.path(), "--model",
-                             "dense_sift", "--json"}, 300000);
+                             "dense_sift", "--json"},
+                            300000);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.err.contains("skipping transfer"));
     QVERIFY(r.err.contains("PF-dataset-PASCAL"));
@@ -84,7 +85,8 @@ class CmdEvalTest : public QObject {
     QStringList tasks;
     for (const auto& report : reports) tasks << report.toObject()["task"].toString();
     QVERIFY2(tasks.contains("homography") && tasks.contains("stereo"), qPrintable(tasks.join(',')));
-    for (const auto& report : reports) QVERIFY(report.toObject()["notes"].toArray().last().toString().contains("quick"));
+    for (const auto& report : reports)
+      QVERIFY(report.toObject()["notes"].toArray().last().toString().contains("quick"));
   }
 
   void TransferErrors() {
@@ -95,7 +97,8 @@ class CmdEvalTest : public QObject {
     r = RunCli({"eval", "--task", "transfer", "--dataset", root.path(), "--predictions", root.filePath("none.json")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("none.json"));
-    r = RunCli({"eval", "--task", "transfer", "--dataset", root.path(), "--protocol", "other", "--model", "dense_sift"});
+    r = RunCli(
+        {"eval", "--task", "transfer", "--dataset", root.path(), "--protocol", "other", "--model", "dense_sift"});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("--protocol"));
   }

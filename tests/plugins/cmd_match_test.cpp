@@ -41,7 +41,10 @@ class CmdMatchTest : public QObject {
     CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
     QTemporaryDir dir;
     QStringList args = MatchArgs(kData + "graf1.png", kData + "graf3.png", "300,300;500,250");
-    args << "--model" << "dense_rootsift" << "--json" << "--heatmap-out" << dir.path();
+    args << "--model"
+         << "dense_rootsift"
+         << "--json"
+         << "--heatmap-out" << dir.path();
     const Result r = RunCli(args);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
@@ -88,9 +91,7 @@ class CmdMatchTest : public QObject {
     ExpectOneLineError(RunCli(MatchArgs(kData + "graf1.png", kData + "graf3.png", "1;2")), "bad point");
   }
 
-  void UsageErrorsExitTwo() {
-    QCOMPARE(RunCli({"match", "--model", "dense_sift"}).code, 2);
-  }
+  void UsageErrorsExitTwo() { QCOMPARE(RunCli({"match", "--model", "dense_sift"}).code, 2); }
 };
 
 QTEST_APPLESS_MAIN(CmdMatchTest)

@@ -1,14 +1,14 @@
 // Tests of the dense SIFT backend on real images (plugins/classical).
 #include <QtTest>
 
+#include <torch/torch.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include <algorithm>
 
-#include "core/corr/matching.h"
 #include "core/bench/pair_task.h"
+#include "core/corr/matching.h"
 #include "core/util/error.h"
 #include "plugins/classical/dense_sift.h"
 #include "tests/common/sample_data.h"
@@ -62,11 +62,11 @@ class DenseSiftTest : public QObject {
     QVERIFY(map.Valid());
     const GridGeometry& g = map.geometry;
     QCOMPARE(g.image_width, 800);
-    QCOMPARE(g.input_width, 640);   // long side -> 640
+    QCOMPARE(g.input_width, 640);  // long side -> 640
     QCOMPARE(g.input_height, 512);
-    QCOMPARE(g.patch, 32);          // 4 bins of 8 px
-    QCOMPARE(g.stride, 8);          // the ViTs' token spacing at 640 px
-    QCOMPARE(g.grid_width, 77);     // 1 + (640 - 32) / 8
+    QCOMPARE(g.patch, 32);       // 4 bins of 8 px
+    QCOMPARE(g.stride, 8);       // the ViTs' token spacing at 640 px
+    QCOMPARE(g.grid_width, 77);  // 1 + (640 - 32) / 8
     QCOMPARE(g.grid_height, 61);
     QCOMPARE(map.features.sizes(), (at::IntArrayRef{128, 61, 77}));
     QVERIFY(map.features.min().item<float>() >= 0.f);
@@ -149,8 +149,8 @@ class DenseSiftTest : public QObject {
     grid.margin = 40;
     const PairGroundTruth truth = HomographyGroundTruth(graf1.size(), warped.size(), h, grid);
     const Scores row = Score(MatchPoints(source, truth.source, target), truth.target, {10, 20});
-    qInfo("graf1 mild warp: %lld points, PCK@10 %.3f PCK@20 %.3f, median %.1f px",
-          static_cast<long long>(row.points), row.pck[0], row.pck[1], row.median_error);
+    qInfo("graf1 mild warp: %lld points, PCK@10 %.3f PCK@20 %.3f, median %.1f px", static_cast<long long>(row.points),
+          row.pck[0], row.pck[1], row.median_error);
     QVERIFY(row.pck[1] > 0.7);
     QVERIFY(row.median_error < 10.0);
   }

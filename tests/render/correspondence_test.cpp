@@ -7,11 +7,11 @@
 #include <cmath>
 #include <map>
 
-#include "tests/common/sample_data.h"
 #include "core/render/correspondence.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
 #include "core/util/error.h"
+#include "tests/common/sample_data.h"
 #include "tests/render/ray_cast.h"
 
 using namespace corrlens::render;
@@ -109,8 +109,8 @@ class CorrespondenceTest : public QObject {
       worst = std::max(worst, error);
       within_1px += error < 1.0 ? 1 : 0;
     }
-    qInfo("%d points: %d visible in both, %d within 1 px (worst %.3f px), visibility agrees for %.1f%%",
-          compared, both_visible, within_1px, worst, 100.0 * agree / compared);
+    qInfo("%d points: %d visible in both, %d within 1 px (worst %.3f px), visibility agrees for %.1f%%", compared,
+          both_visible, within_1px, worst, 100.0 * agree / compared);
     QVERIFY(both_visible > 30);
     QCOMPARE(within_1px, both_visible);
     QVERIFY(agree >= agreement * compared);
@@ -149,7 +149,8 @@ class CorrespondenceTest : public QObject {
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, DenseCorrespondences(wrong, Geometry(views_[1], k_)));
     CorrespondenceOptions options;
     options.depth_tolerance = -1;
-    QVERIFY_THROWS_EXCEPTION(corrlens::Error, Correspond({}, Geometry(views_[0], k_), Geometry(views_[1], k_), options));
+    QVERIFY_THROWS_EXCEPTION(corrlens::Error,
+                             Correspond({}, Geometry(views_[0], k_), Geometry(views_[1], k_), options));
     // Background and out-of-image pixels are simply not valid.
     const auto result = Correspond({{0.f, 0.f}, {-5.f, 3.f}}, Geometry(views_[0], k_), Geometry(views_[1], k_));
     QVERIFY(!result[0].valid && !result[1].valid);

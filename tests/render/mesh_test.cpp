@@ -6,9 +6,9 @@
 #include <cmath>
 #include <fstream>
 
-#include "tests/common/sample_data.h"
 #include "core/render/mesh.h"
 #include "core/util/error.h"
+#include "tests/common/sample_data.h"
 
 using namespace corrlens::render;
 
@@ -102,7 +102,8 @@ class MeshTest : public QObject {
     QTemporaryDir dir;
     const std::string obj = dir.filePath("tri.obj").toStdString();
     std::ofstream(dir.filePath("tri.mtl").toStdString()) << "newmtl m\nKd 1 0 0\nmap_Kd nowhere.png\n";
-    std::ofstream(obj) << "mtllib tri.mtl\nusemtl m\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n";
+    std::ofstream(obj)
+        << "mtllib tri.mtl\nusemtl m\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n";
     const Mesh mesh = LoadMesh(obj);
     QCOMPARE(mesh.TriangleCount(), size_t(1));
     QCOMPARE(mesh.textured_parts, 0);

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/common/sample_data.h"
 #include "core/render/render_set.h"
 #include "core/util/error.h"
+#include "tests/common/sample_data.h"
 
 using namespace corrlens::render;
 namespace stdfs = std::filesystem;
@@ -103,8 +103,8 @@ class RenderSetTest : public QObject {
     RenderSetOptions forced = SmallSet(out);
     forced.force = true;
     QVERIFY(ErrorOf(forced).isEmpty());
-    QVERIFY(stdfs::exists(out + "/notes.txt"));           // not ours: kept
-    QVERIFY(!stdfs::exists(out + "/color_000007.png"));   // stale render: removed
+    QVERIFY(stdfs::exists(out + "/notes.txt"));          // not ours: kept
+    QVERIFY(!stdfs::exists(out + "/color_000007.png"));  // stale render: removed
     QVERIFY(stdfs::exists(out + "/cameras.json"));
   }
 

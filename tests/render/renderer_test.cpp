@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "tests/common/sample_data.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
 #include "core/util/error.h"
+#include "tests/common/sample_data.h"
 #include "tests/render/ray_cast.h"
 
 using namespace corrlens::render;
@@ -29,8 +29,10 @@ class EnvGuard {
     if (had_) value_ = value;
   }
   ~EnvGuard() {
-    if (had_) setenv(name_, value_.c_str(), 1);
-    else unsetenv(name_);
+    if (had_)
+      setenv(name_, value_.c_str(), 1);
+    else
+      unsetenv(name_);
   }
 
  private:

@@ -18,11 +18,14 @@ class JobRunnerTest : public QObject {
     QSignalSpy finished(&jobs, &JobRunner::jobFinished);
     std::thread::id worker;
     bool done_on_gui = false;
-    jobs.Run("work", [&](corrlens::Progress& p, const corrlens::CancelToken&) {
-      worker = std::this_thread::get_id();
-      p.Report(0.5, "half");
-      p.Report(1.0, "done");
-    }, [&] { done_on_gui = QThread::currentThread() == qApp->thread(); });
+    jobs.Run(
+        "work",
+        [&](corrlens::Progress& p, const corrlens::CancelToken&) {
+          worker = std::this_thread::get_id();
+          p.Report(0.5, "half");
+          p.Report(1.0, "done");
+        },
+        [&] { done_on_gui = QThread::currentThread() == qApp->thread(); });
     QVERIFY(finished.wait(5000));
     QVERIFY(worker != std::this_thread::get_id());
     QVERIFY(done_on_gui);
@@ -35,13 +38,16 @@ class JobRunnerTest : public QObject {
     QSignalSpy cancelled(&jobs, &JobRunner::jobCancelled);
     std::atomic<bool> started{false};
     bool done_called = false;
-    const auto id = jobs.Run("long", [&](corrlens::Progress&, const corrlens::CancelToken& cancel) {
-      started = true;
-      for (int i = 0; i < 1000; ++i) {
-        cancel.ThrowIfCancelled();
-        QThread::msleep(5);
-      }
-    }, [&] { done_called = true; });
+    const auto id = jobs.Run(
+        "long",
+        [&](corrlens::Progress&, const corrlens::CancelToken& cancel) {
+          started = true;
+          for (int i = 0; i < 1000; ++i) {
+            cancel.ThrowIfCancelled();
+            QThread::msleep(5);
+          }
+        },
+        [&] { done_called = true; });
     QTRY_VERIFY(started.load());
     jobs.Cancel(id);
     QVERIFY(cancelled.wait(5000));

@@ -36,7 +36,7 @@ class LatestWorkerTest : public QObject {
     for (int v = 2; v <= 10; ++v) worker.Submit(task(v));  // 2..9 replaced while pending
     worker.WaitIdle();
     QCOMPARE(finished_value.load(), 10);  // the newest request always runs to the end
-    QVERIFY(cancelled.load() >= 1);        // at least the first, which was running
+    QVERIFY(cancelled.load() >= 1);       // at least the first, which was running
     // Every request that started was either cancelled or finished; replaced
     // pending ones never started (usually only 1 and 10 run at all).
     QCOMPARE(started.load(), cancelled.load() + finished.load());

@@ -39,7 +39,7 @@ class ModelStatusTest : public QObject {
     QCOMPARE(status.PhaseOf("a"), Phase::kPrepared);
     QVERIFY(!status.Busy());
     status.Show("a", "ready");
-    status.Show("a", "ready");  // unchanged: not reported again
+    status.Show("a", "ready");     // unchanged: not reported again
     QCOMPARE(changed.count(), 3);  // computing features..., computing 40%, ready
     QCOMPARE(changed.last()[1].toString(), QString("ready"));
   }

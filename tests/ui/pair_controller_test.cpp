@@ -2,9 +2,9 @@
 // and emits per-row results that the Pair workspace shows.
 #include <QtTest>
 
+#include <torch/torch.h>
 #include <QSignalSpy>
 #include <atomic>
-#include <torch/torch.h>
 
 #include "core/util/error.h"
 #include "tests/common/random_maps.h"
@@ -74,7 +74,9 @@ struct Fixture {
     QString error;
     workspace.Document()->LoadPair(path, path, &error);
   }
-  bool WaitIdle() { return QTest::qWaitFor([&] { return workspace.Controller()->IsIdle(); }, 10000); }
+  bool WaitIdle() {
+    return QTest::qWaitFor([&] { return workspace.Controller()->IsIdle(); }, 10000);
+  }
   QString RowStatus(int row) const { return workspace.Rows()[row]->findChildren<QLabel*>()[1]->text(); }
 };
 

@@ -102,8 +102,8 @@ class PairDocumentTest : public QObject {
     QString error;
     QVERIFY(doc.LoadPair(kData + "/graf1.png", kData + "/graf3.png", &error));
     doc.AddPoint({5, 5});
-    const QJsonObject missing{{"source", kData + "/graf3.png"}, {"target", "/nonexistent/t.png"},
-                              {"points", QJsonArray{QJsonArray{1, 2}}}};
+    const QJsonObject missing{
+        {"source", kData + "/graf3.png"}, {"target", "/nonexistent/t.png"}, {"points", QJsonArray{QJsonArray{1, 2}}}};
     QVERIFY(!doc.FromJson(missing, kData, &error));
     QVERIFY(error.contains("/nonexistent/t.png"));
     const QJsonObject bad_points{{"points", QJsonArray{QJsonArray{1}}}};

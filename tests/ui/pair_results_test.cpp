@@ -1,8 +1,8 @@
 // ComputePairResults and the matches export, on random feature maps.
 #include <QtTest>
 
-#include <QJsonArray>
 #include <torch/torch.h>
+#include <QJsonArray>
 
 #include "core/util/error.h"
 #include "tests/common/random_maps.h"
@@ -96,8 +96,9 @@ class PairResultsTest : public QObject {
     m.target = {3, 4};
     m.score = 0.5f;
     const QVector<ModelMatches> models = {{"dense_sift", "Dense SIFT", {m}}};
-    QCOMPARE(MatchesCsv(models),
-             QString("model,point,source_x,source_y,target_x,target_y,score\ndense_sift,1,1.50,2.25,3.00,4.00,0.5000\n"));
+    QCOMPARE(
+        MatchesCsv(models),
+        QString("model,point,source_x,source_y,target_x,target_y,score\ndense_sift,1,1.50,2.25,3.00,4.00,0.5000\n"));
     const QJsonObject json = MatchesJson(models, "/a.png", "/b.png");
     QCOMPARE(json["source"].toString(), QString("/a.png"));
     const QJsonObject first = json["models"].toArray()[0].toObject();

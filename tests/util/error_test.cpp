@@ -7,12 +7,10 @@ class ErrorTest : public QObject {
   Q_OBJECT
  private slots:
   void formatsOneLineWithLocationAndCause() {
-    corrlens::Error e("truncated tensor data", {"model.pth", 1234, "blocks.0.attn.qkv.weight"},
-                      "incomplete download");
+    corrlens::Error e("truncated tensor data", {"model.pth", 1234, "blocks.0.attn.qkv.weight"}, "incomplete download");
     const std::string text = e.what();
-    QCOMPARE(QString::fromStdString(text),
-             QString("model.pth: truncated tensor data (at byte 1234, key "
-                     "'blocks.0.attn.qkv.weight'; likely cause: incomplete download)"));
+    QCOMPARE(QString::fromStdString(text), QString("model.pth: truncated tensor data (at byte 1234, key "
+                                                   "'blocks.0.attn.qkv.weight'; likely cause: incomplete download)"));
     QVERIFY(text.find('\n') == std::string::npos);
   }
   void newlinesAreFlattened() {

@@ -1,0 +1,1 @@
+int  Badly( int x ){return x+1;}
