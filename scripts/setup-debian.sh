@@ -14,7 +14,7 @@ PACKAGES=(
   # vision, rendering, meshes
   libopencv-dev libvtk9-dev libvtk9-qt-dev libassimp-dev
   # small well-kept libraries
-  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libcurl4-openssl-dev libssl-dev
   # display for VTK renders and GUI screenshots
   xvfb xauth x11-utils
   # real data used by tests and the demo

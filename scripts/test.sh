@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-ctest --preset release --output-on-failure "$@"
+# Tests run in parallel, one per core (tests that need Xvfb one at a time).
+ctest --preset release --output-on-failure -j "$(nproc)" "$@"

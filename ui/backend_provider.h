@@ -9,6 +9,8 @@
 #include <memory>
 
 #include "core/feature/feature_provider.h"
+#include "core/util/error.h"
+#include "core/util/progress.h"
 
 namespace corrlens::ui {
 
@@ -18,6 +20,15 @@ struct ModelEntry {
   QString display_name;
   bool available = false;  // weights found (or none needed)
   QString details;         // where the weights are, or where we looked and how to get them
+  // Placement in the models tree and download state (defaults suit models
+  // that need no download).
+  QString family = {};        // "DINOv2", "timm ViTs", "Classical", "Custom"; "" = "Other"
+  QString group = {};         // a size inside the family, e.g. "ViT-S/14"; "" = none
+  bool downloadable = false;  // Download can fetch the missing files
+  bool partial = false;       // an interrupted download can be resumed
+  qint64 size_bytes = 0;      // on disk when available, else still to download; 0 = unknown
+  QStringList files = {};     // weight files on disk (disk use, Show in folder)
+  QString folder = {};        // where the files are or will be downloaded
 };
 
 class BackendProvider {
@@ -33,6 +44,18 @@ class BackendProvider {
   virtual ModelEntry AddCustom(const QString& arch, const QString& weights, const QString& adapter) = 0;
   // Architectures accepted by AddCustom (e.g. "dinov2_vitb14").
   virtual QStringList Architectures() = 0;
+  // Downloads the missing files of `id` on a worker thread (through the
+  // JobRunner); throws corrlens::Error or Cancelled.
+  virtual void Download(const QString& id, Progress& progress, const CancelToken& cancel) {
+    (void)progress;
+    (void)cancel;
+    throw Error("nothing to download", {"", std::nullopt, id.toStdString()}, "not a catalog model");
+  }
+  // Deletes the files Download writes for `id`; returns the removed paths.
+  virtual QStringList Remove(const QString& id) {
+    (void)id;
+    return {};
+  }
 };
 
 }  // namespace corrlens::ui

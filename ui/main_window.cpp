@@ -15,13 +15,18 @@
 #include <QTabWidget>
 
 #include "ui/benchmark_workspace.h"
+#ifdef CORRLENS_HAVE_FINETUNE_WORKSPACE
+#include "ui/finetune_workspace.h"
+#endif
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
 #include "ui/models_panel.h"
 #include "ui/pair_document.h"
 #include "ui/pair_workspace.h"
+#include "ui/pose_workspace.h"
 #include "ui/session_file.h"
 #include "ui/session_model.h"
+#include "ui/video_workspace.h"
 #include "ui/workspace.h"
 
 namespace corrlens::ui {
@@ -40,7 +45,8 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   session_ = new SessionModel(this);
   jobs_ = new JobRunner(this);
   if (services.backends) {
-    models_ = new ModelsPanel(session_, services.backends);
+    downloads_ = new JobRunner(this, 2);  // model downloads run beside the computations
+    models_ = new ModelsPanel(session_, services.backends, downloads_);
     auto* dock = new QDockWidget(tr("Models"), this);
     dock->setObjectName("models_dock");
     dock->setWidget(models_);
@@ -54,13 +60,25 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   statusBar()->addWidget(status_line_, 1);
   // The workspaces, one line each.
   AddWorkspace(pair_ = new PairWorkspace(session_, jobs_, services.backends));
+  AddWorkspace(new VideoWorkspace(session_, jobs_, services.backends));
+  AddWorkspace(new PoseWorkspace(session_, jobs_, services.backends));
   if (services.backends) {  // the benchmark runs models: nothing to run without backends
     AddWorkspace(benchmark_ = new BenchmarkWorkspace(session_, jobs_, services.backends, services.benchmark,
                                                      services.results_database));
     connect(benchmark_, &BenchmarkWorkspace::openPairRequested, this, &MainWindow::OpenPairWithPoints);
+#ifdef CORRLENS_HAVE_FINETUNE_WORKSPACE
+    auto* finetune = new FinetuneWorkspace(session_, services.backends);
+    AddWorkspace(finetune);
+    connect(finetune, &FinetuneWorkspace::modelAdded, models_, &ModelsPanel::Refresh);
+#endif
   }
   job_status_ = new JobStatusWidget(jobs_);
   statusBar()->addPermanentWidget(job_status_);
+  if (downloads_) {
+    statusBar()->addPermanentWidget(new JobStatusWidget(downloads_));
+    connect(downloads_, &JobRunner::jobFailed, this,
+            [this](quint64, const QString& title, const QString& error) { ReportError(title + ": " + error, false); });
+  }
   connect(jobs_, &JobRunner::jobFailed, this,
           [this](quint64, const QString& title, const QString& error) { ReportError(title + ": " + error, false); });
   CreateMenus();

@@ -104,6 +104,7 @@ class MainWindow : public QMainWindow {
 
   SessionModel* session_;
   JobRunner* jobs_;
+  JobRunner* downloads_ = nullptr;  // the models panel's downloads
   PairWorkspace* pair_ = nullptr;
   BenchmarkWorkspace* benchmark_ = nullptr;
   QList<Workspace*> workspaces_;

@@ -6,26 +6,14 @@
 
 #include "core/corr/heatmap.h"
 #include "ui/cv_qt.h"
+#include "ui/row_header.h"
 
 namespace corrlens::ui {
 
 PairRow::PairRow(const QString& title, QWidget* parent) : QWidget(parent) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
-  auto* header = new QVBoxLayout;
-  title_ = new QLabel(title);
-  title_->setWordWrap(true);
-  QFont font = title_->font();
-  font.setBold(true);
-  title_->setFont(font);
-  status_ = new QLabel;
-  status_->setWordWrap(true);
-  header->addWidget(title_);
-  header->addWidget(status_);
-  header->addStretch(1);
-  auto* header_widget = new QWidget;
-  header_widget->setLayout(header);
-  header_widget->setFixedWidth(150);
+  QWidget* header_widget = MakeRowHeader(title, 150, &title_, &status_);
   source_ = new ImageView;
   target_ = new ImageView;
   legend_ = new ColorLegend;
@@ -37,11 +25,7 @@ PairRow::PairRow(const QString& title, QWidget* parent) : QWidget(parent) {
 
 void PairRow::SetTitle(const QString& title) { title_->setText(title); }
 
-void PairRow::SetStatus(const QString& status, bool is_error) {
-  status_->setText(status);
-  status_->setStyleSheet(is_error ? "color: #d33;" : "");
-  status_->setToolTip(status);
-}
+void PairRow::SetStatus(const QString& status, bool is_error) { SetRowStatus(status_, status, is_error); }
 
 void PairRow::SetLegendRange(double min_score, double max_score) { legend_->SetRange(min_score, max_score); }
 

@@ -1,8 +1,13 @@
 #include "ui/session_file.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
-#include <QSaveFile>
+
+#include "core/util/error.h"
+#include "core/util/fs.h"
+#include "core/util/fs_cleanup.h"
 
 namespace corrlens::ui {
 namespace {
@@ -85,10 +90,17 @@ bool SessionFromJson(const QJsonObject& json, SessionContents* contents, QString
 }
 
 bool WriteSessionFile(const QString& path, const SessionContents& contents, QString* error) {
-  QSaveFile file(path);  // atomic: never leaves a half-written session
   const QByteArray data = QJsonDocument(SessionToJson(contents)).toJson();
-  if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
-    SetError(error, QStringLiteral("%1: cannot write (%2)").arg(path, file.errorString()));
+  const std::string file = path.toStdString();
+  if (!QFileInfo(path).absoluteDir().exists()) {  // a session never creates folders
+    SetError(error, QStringLiteral("%1: cannot write (the folder does not exist)").arg(path));
+    return false;
+  }
+  fs::RemoveStaleTemporaries(file);  // left by a save that was killed
+  try {
+    fs::WriteFileAtomic(file, data.constData(), static_cast<size_t>(data.size()));  // never half-written
+  } catch (const std::exception& e) {
+    SetError(error, QStringLiteral("%1: cannot write (%2)").arg(path, QString::fromStdString(e.what())));
     return false;
   }
   return true;

@@ -8,8 +8,11 @@
 //   --task transfer: PF-PASCAL keypoint transfer (--dataset DIR; paper or
 //     standard protocol), or scoring of given --predictions;
 //   --task tracking: TAP-Vid DAVIS point tracking (--dataset DIR or a .pkl,
-//     --videos N, --preset paper|interactive), or scoring of --predictions.
+//     --videos N, --preset paper|interactive), or scoring of --predictions;
+//   --task pose: OnePose-LowTexture object pose (--dataset ROOT, --objects N,
+//     --preset paper|full), or scoring of --predictions.
 // This file only parses flags and prints: the tasks live in core/bench.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -18,6 +21,7 @@
 #include "app/cli/eval_equivariance.h"
 #include "app/cli/report_printer.h"
 #include "core/bench/pair_task.h"
+#include "core/bench/pose_task.h"
 #include "core/bench/task_catalog.h"
 #include "core/bench/tracking_task.h"
 #include "core/bench/transfer_task.h"
@@ -42,6 +46,8 @@ struct EvalArgs {
   std::string dataset_root, preset = "paper";
   // --task tracking (also --dataset, --preset, --predictions, --predictions-out)
   int videos = 0;
+  // --task pose (also --dataset, --preset, --predictions, --predictions-out)
+  int objects = 0;
 };
 
 // Every task whose data is present: transfer and tracking under --dataset-root (the
@@ -57,7 +63,7 @@ int RunAll(const EvalArgs& args) {
     spec.preset = args.preset;
     spec.protocol = args.protocol;
     spec.extract = args.backend.Extract();
-    if (task == "transfer" || task == "tracking")
+    if (task == "transfer" || task == "tracking" || task == "pose")
       spec.dataset = args.dataset_root.empty() ? bench::DefaultDataset(task) : args.dataset_root;
     const std::string missing = bench::ValidateDataset(spec);
     if (!missing.empty()) {
@@ -167,6 +173,36 @@ int RunTracking(const EvalArgs& args) {
   return 0;
 }
 
+// The preset is paper unless --preset full; the catalog's "quick" is not a pose preset.
+int RunPose(const EvalArgs& args) {
+  bench::PoseTaskOptions options;
+  options.models = args.backend.models;
+  options.dataset = args.dataset;
+  options.objects = args.objects;
+  options.preset = pose::FramePresetFromName(args.preset);
+  options.extract = args.backend.Extract();
+  if (options.dataset.empty())
+    throw Error("no dataset given", {"", std::nullopt, "dataset"},
+                "pass the folder that holds lowtexture_test_data/ and sfm_output/");
+  if (args.objects < 0) throw Error("--objects must be >= 0", {"", std::nullopt, "objects"});
+  if (!args.predictions.empty()) {
+    const std::string model = std::filesystem::path(args.predictions).stem().string();
+    PrintReport(bench::ScorePosePredictions(options, model, bench::ReadPosePredictions(args.predictions)), args.report);
+    return 0;
+  }
+  if (args.backend.models.empty()) throw Error("no model given", {"", std::nullopt, "model"}, "or pass --predictions");
+  const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
+  TerminalProgress progress;
+  std::vector<bench::PosePredictions> predictions;
+  const bench::Report report = bench::RunPoseTask(options, *service, progress.progress, CancelToken(), &predictions);
+  progress.Finish();
+  for (size_t m = 0; m < predictions.size() && !args.predictions_out.empty(); ++m)
+    fs::WriteFileAtomic(PredictionsPath(args.predictions_out, report.rows[m].model, predictions.size()),
+                        bench::PosePredictionsToJson(predictions[m]));
+  PrintReport(report, args.report);
+  return 0;
+}
+
 bench::PairTaskOptions PairOptions(const EvalArgs& args) {
   bench::PairTaskOptions options = bench::PairTaskOptions::Sample(bench::PairTaskKindFromName(args.task));
   options.models = args.backend.models;
@@ -186,10 +222,11 @@ int RunEval(const EvalArgs& args) {
   if (args.task == "equivariance") return RunEquivarianceEval(args.equivariance, args.backend, args.report);
   if (args.task == "transfer") return RunTransfer(args);
   if (args.task == "tracking") return RunTracking(args);
+  if (args.task == "pose") return RunPose(args);
   if (args.task == "all") return RunAll(args);
   if (args.task != "homography" && args.task != "stereo")
     throw Error("unknown task '" + args.task + "'", {"", std::nullopt, "task"},
-                "tasks: homography, stereo, equivariance, transfer, tracking, all");
+                "tasks: homography, stereo, equivariance, transfer, tracking, pose, all");
   const bench::PairTaskOptions options = PairOptions(args);
   const std::shared_ptr<FeatureService> service = OpenFeatureService(args.backend);
   TerminalProgress progress;
@@ -206,7 +243,8 @@ void AddEvalCommand(Commands& commands) {
   CLI::App* app =
       commands.Add("eval", "Evaluate models on a benchmark task (PCK, AUC, ...)", [args] { return RunEval(*args); });
   app->add_option("--task", args->task,
-                  "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL), tracking (TAP-Vid) or all")
+                  "homography, stereo, equivariance (rendered meshes), transfer (PF-PASCAL), tracking (TAP-Vid), pose "
+                  "(OnePose-LowTexture) or all")
       ->required();
   app->add_option("--source", args->source, "Source (left) image; default: OpenCV sample data");
   app->add_option("--target", args->target, "Target (right) image; default: OpenCV sample data");
@@ -219,21 +257,23 @@ void AddEvalCommand(Commands& commands) {
   app->add_option("--radius", args->radius, "Soft-argmax radius in target pixels");
   app->add_option("--dataset", args->dataset,
                   "transfer: folder holding PF-dataset-PASCAL/; tracking: folder with tapvid_davis_data_strided.pkl "
-                  "and tapvid-davis/, or a TAP-Vid .pkl");
+                  "and tapvid-davis/, or a TAP-Vid .pkl; pose: folder holding lowtexture_test_data/ and sfm_output/");
   app->add_option("--videos", args->videos, "tracking: only the first N videos (0 = all)");
+  app->add_option("--objects", args->objects, "pose: only the first N objects in sorted order (0 = all)");
   app->add_option("--dataset-root", args->dataset_root,
-                  "all: the reference's data/ folder (PF-dataset-PASCAL/, TAP-Vid ...)");
+                  "all: the reference's data/ folder (PF-dataset-PASCAL/, TAP-Vid, lowtexture_test_data/ ...)");
   app->add_option("--preset", args->preset,
-                  "all: paper (full protocols) or quick (small subsets); tracking: paper or interactive")
+                  "all: paper (full protocols) or quick (small subsets); tracking: paper or interactive; pose: paper "
+                  "(every 10th test frame) or full (every frame)")
       ->capture_default_str();
   app->add_option("--pairs", args->pairs, "transfer: pair CSV (default: the protocol's file in PF-dataset-PASCAL/)");
   app->add_option("--protocol", args->protocol, "transfer: paper (3DCorrEnhance, default) or standard")
       ->capture_default_str();
   app->add_option("--categories", args->categories, "transfer: only the first N classes (0 = all 20)");
   app->add_option("--predictions", args->predictions,
-                  "transfer, tracking: score this predictions JSON instead of running a model");
+                  "transfer, tracking, pose: score this predictions JSON instead of running a model");
   app->add_option("--predictions-out", args->predictions_out,
-                  "transfer, tracking: write each model's predictions JSON");
+                  "transfer, tracking, pose: write each model's predictions JSON");
   AddBackendOptions(app, &args->backend, /*model_required=*/false);  // not with --predictions
   AddReportOptions(app, &args->report);
   AddEquivarianceOptions(app, &args->equivariance);

@@ -1,15 +1,19 @@
 // corrlens-cli finetune: trains the 3DCorrEnhance adapter (LoRA + refine
 // conv) of a DINOv2 backbone on rendered multiview pairs of meshes; prints
-// step, loss, steps/s and ETA; writes checkpoints in the published layout.
-#include <nlohmann/json.hpp>
+// step, loss, steps/s and ETA, and the held-out probe's APE/PCDP
+// (--eval-meshes); writes checkpoints in the published layout and the run
+// log (log.jsonl, probe.csv) into --out.
+#include <fmt/format.h>
 
 #include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "app/cli/command.h"
 #include "core/util/error.h"
 #include "core/util/log.h"
 #ifdef CORRLENS_HAVE_FINETUNE
+#include "core/finetune/run_log.h"
 #include "core/finetune/trainer.h"
 #endif
 
@@ -35,22 +39,16 @@ struct FinetuneArgs {
   std::string resume;
   std::string eval_meshes;
   int64_t eval_every = 0;
+  int eval_views = 6;
+  int eval_size = 256;
+  int eval_points = 200;
   bool json_log = false;
 };
 
 #ifdef CORRLENS_HAVE_FINETUNE
 void PrintStep(const finetune::StepInfo& s, bool json) {
   if (json) {
-    nlohmann::json j = {{"step", s.step},
-                        {"total", s.total},
-                        {"positives", s.positives},
-                        {"grad_norm", s.grad_norm},
-                        {"steps_per_s", s.steps_per_s},
-                        {"eta_s", s.eta_s},
-                        {"mesh", s.mesh}};
-    j["loss"] = std::isnan(s.loss) ? nlohmann::json(nullptr) : nlohmann::json(s.loss);
-    if (!s.checkpoint.empty()) j["checkpoint"] = s.checkpoint;
-    std::cout << j.dump() << std::endl;
+    std::cout << finetune::StepJson(s) << std::endl;
     return;
   }
   std::cout << "step " << s.step << "/" << s.total << "  loss " << s.loss << "  " << s.steps_per_s << " steps/s  ETA "
@@ -58,10 +56,35 @@ void PrintStep(const finetune::StepInfo& s, bool json) {
             << std::endl;
 }
 
+void PrintProbe(const finetune::ProbeResult& p, bool json) {
+  if (json) {
+    std::cout << finetune::ProbeJson(p) << std::endl;
+    return;
+  }
+  std::cout << "probe at step " << p.step << "  APE " << fmt::format("{:.2f}%", 100 * p.ape);
+  for (const auto& [name, value] : p.pcdp) std::cout << "  " << name << " " << fmt::format("{:.2f}%", 100 * value);
+  std::cout << "  (" << p.matches << " matches, " << fmt::format("{:.1f}", p.seconds) << " s)" << std::endl;
+}
+
+// --eval-meshes: comma-separated mesh files, folders or list files.
+std::vector<std::string> ExpandEvalMeshes(const std::string& list) {
+  std::vector<std::string> meshes;
+  std::stringstream parts(list);
+  for (std::string part; std::getline(parts, part, ',');) {
+    if (part.empty()) continue;
+    try {
+      for (std::string& m : finetune::ExpandMeshes(part)) meshes.push_back(std::move(m));
+    } catch (const Error& e) {
+      throw Error(e.message(), {e.where().file, std::nullopt, "eval_meshes"}, e.cause());
+    }
+  }
+  if (meshes.empty()) throw Error("no held-out mesh given", {"", std::nullopt, "eval_meshes"});
+  return meshes;
+}
+
 int RunFinetuneCommand(const FinetuneArgs& a) {
-  if (!a.eval_meshes.empty() || a.eval_every > 0)
-    throw Error("--eval-meshes/--eval-every are not implemented yet", {"", std::nullopt, "--eval-meshes"},
-                "run `corrlens-cli eval --task equivariance` with --adapter on the checkpoint");
+  if (a.eval_every > 0 && a.eval_meshes.empty())
+    throw Error("--eval-every needs held-out meshes", {"", std::nullopt, "eval_every"}, "add --eval-meshes M1[,M2]");
   finetune::FinetuneOptions o;
   o.backbone = a.backbone;
   o.reg = a.reg;
@@ -84,11 +107,18 @@ int RunFinetuneCommand(const FinetuneArgs& a) {
   o.out_dir = a.out;
   o.checkpoint_every = a.save_every;
   o.resume = a.resume;
+  if (!a.eval_meshes.empty()) o.probe.meshes = ExpandEvalMeshes(a.eval_meshes);
+  o.probe.every = a.eval_every;
+  o.probe.views = a.eval_views;
+  o.probe.image_size = a.eval_size;
+  o.probe.points_per_view = a.eval_points;
   Progress progress;
   CancelToken cancel;
-  const auto result = finetune::RunFinetune(
-      o, progress, cancel, [&](const finetune::StepInfo& s) { PrintStep(s, a.json_log); },
-      [](const std::string& w) { log::Warn("{}", w); });
+  finetune::FinetuneHooks hooks;
+  hooks.on_step = [&](const finetune::StepInfo& s) { PrintStep(s, a.json_log); };
+  hooks.on_warning = [](const std::string& w) { log::Warn("{}", w); };
+  hooks.on_probe = [&](const finetune::ProbeResult& p) { PrintProbe(p, a.json_log); };
+  const auto result = finetune::RunFinetune(o, progress, cancel, hooks);
   if (!a.json_log && !result.checkpoint.empty()) std::cout << "checkpoint " << result.checkpoint << std::endl;
   return 0;
 }
@@ -129,9 +159,21 @@ void AddFinetuneCommand(Commands& commands) {
   app->add_option("--out", a->out, "Run folder for checkpoints (last.ckpt, step-NNNNNN.ckpt)");
   app->add_option("--save-every", a->save_every, "Steps between checkpoints (0: only at the end)");
   app->add_option("--resume", a->resume, "Continue from a checkpoint (optimizer state included)");
-  app->add_option("--eval-meshes", a->eval_meshes, "Held-out meshes for the equivariance probe (not implemented yet)");
-  app->add_option("--eval-every", a->eval_every, "Steps between probes (not implemented yet)");
-  app->add_flag("--json-log", a->json_log, "One JSON object per step");
+  app->add_option("--eval-meshes", a->eval_meshes,
+                  "Held-out meshes for the 3D-equivariance probe (comma-separated files, folders or lists); "
+                  "probed before training, every --eval-every steps and at the end");
+  app->add_option("--eval-every", a->eval_every, "Steps between probes (0: only before and after training)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--eval-views", a->eval_views, "Probe views per held-out mesh (all ordered pairs are scored)")
+      ->check(CLI::Range(2, 200))
+      ->capture_default_str();
+  app->add_option("--eval-size", a->eval_size, "Probe render size in pixels")
+      ->check(CLI::Range(16, 4096))
+      ->capture_default_str();
+  app->add_option("--eval-points", a->eval_points, "Probe points per source view")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_flag("--json-log", a->json_log, "One JSON object per step and per probe (as log.jsonl in --out)");
 }
 
 }  // namespace corrlens::cli

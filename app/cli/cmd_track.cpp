@@ -2,8 +2,6 @@
 // decodes, or a folder of frames) with one or more models, the paper's
 // tracker (core/track) in a named preset, and writes the tracks as JSON and
 // optionally an annotated video. Points are "t,x,y;t,x,y" in source pixels.
-#include <nlohmann/json.hpp>
-
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -19,6 +17,7 @@
 #include "core/bench/letterbox.h"
 #include "core/corr/feature_service.h"
 #include "core/track/feature_volume.h"
+#include "core/track/track_export.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 
@@ -81,27 +80,19 @@ ModelTracks TrackWith(const TrackArgs& args, video::VideoSource& video, FeatureP
   return out;
 }
 
-nlohmann::ordered_json TracksJson(const TrackArgs& args, const video::VideoInfo& info, int frames,
-                                  const std::vector<track::Query>& queries, const std::vector<ModelTracks>& all) {
-  nlohmann::ordered_json models = nlohmann::ordered_json::array();
-  for (const ModelTracks& m : all) {
-    nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
-    const track::TrackSet& s = m.result.tracks;
-    for (int n = 0; n < s.tracks; ++n) {
-      nlohmann::ordered_json points = nlohmann::ordered_json::array(), occluded = points, similarity = points;
-      for (int t = 0; t < s.frames; ++t) {
-        points.push_back({s.X(n, t), s.Y(n, t)});
-        occluded.push_back(bool(s.Occluded(n, t)));
-        similarity.push_back(m.result.similarity[size_t(n) * s.frames + t]);
-      }
-      const track::Query& q = queries[size_t(n)];
-      tracks.push_back(
-          {{"query", {q.frame, q.x, q.y}}, {"points", points}, {"occluded", occluded}, {"similarity", similarity}});
-    }
-    models.push_back({{"model", m.model}, {"seconds", m.seconds}, {"tracks", tracks}});
-  }
-  return {{"video", args.video}, {"frames", frames},      {"width", info.width}, {"height", info.height},
-          {"fps", info.fps},     {"preset", args.preset}, {"models", models}};
+track::TracksDocument TracksOf(const TrackArgs& args, const video::VideoInfo& info, int frames,
+                               const std::vector<track::Query>& queries, const std::vector<ModelTracks>& all) {
+  track::TracksDocument document;
+  document.video = args.video;
+  document.frames = frames;
+  document.width = info.width;
+  document.height = info.height;
+  document.fps = info.fps;
+  document.preset = args.preset;
+  for (const track::Query& q : queries) document.queries.push_back({q.frame, q.x, q.y});
+  for (const ModelTracks& m : all)
+    document.models.push_back({m.model, m.seconds, m.result.tracks, m.result.similarity});
+  return document;
 }
 
 void PrintSummary(const std::string& preset, const std::vector<track::Query>& queries,
@@ -170,11 +161,11 @@ int RunTrack(const TrackArgs& args) {
     all.push_back(TrackWith(args, *video, *service, args.backend.models[m], queries, sub));
   }
   progress.Finish();
-  const nlohmann::ordered_json json = TracksJson(args, video->Info(), frames, queries, all);
-  if (!args.out.empty()) fs::WriteFileAtomic(args.out, json.dump(1) + "\n");
+  const std::string json = track::TracksToJson(TracksOf(args, video->Info(), frames, queries, all));
+  if (!args.out.empty()) fs::WriteFileAtomic(args.out, json + "\n");
   if (!args.video_out.empty()) WriteAnnotated(args.video_out, *video, frames, all.front().result.tracks);
   if (args.json)
-    std::cout << json.dump(1) << "\n";
+    std::cout << json << "\n";
   else
     PrintSummary(preset.name, queries, all, frames);
   return 0;

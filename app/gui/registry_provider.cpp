@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "core/download/model_files.h"
 #include "core/util/error.h"
 #include "plugins/registry/builtin_backends.h"
 
@@ -60,29 +61,85 @@ RegistryProvider::RegistryProvider(FeatureServiceOptions options)
 
 RegistryProvider::~RegistryProvider() = default;
 
+namespace {
+
+// Family and size rows of the models tree for a catalog entry.
+void PlaceInTree(const model::CatalogEntry& entry, ui::ModelEntry& e) {
+  if (entry.arch.rfind("dinov2", 0) == 0) {
+    e.family = QStringLiteral("DINOv2");
+    const QString name = QString::fromStdString(entry.display_name);  // "DINOv2 ViT-S/14 (registers) + ..."
+    e.group = name.section(' ', 1, 1);
+  } else {
+    e.family = QStringLiteral("timm ViTs");
+    e.group = QString::fromStdString(model::FindCatalogEntry(entry.arch)->display_name);
+  }
+}
+
+// State, sizes and folders of a catalog entry's files.
+void DescribeFiles(const download::ModelFilesStatus& s, const download::ModelFilesOptions& options, ui::ModelEntry& e) {
+  e.downloadable = s.state != download::ModelState::kAvailable;
+  e.partial = s.state == download::ModelState::kPartial;
+  e.size_bytes = static_cast<qint64>(e.downloadable ? (s.missing_size_known ? s.missing_bytes : 0) : s.disk_bytes);
+  for (const download::ModelFile& f : s.files)
+    if (!f.found_path.empty()) e.files << QString::fromStdString(f.found_path);
+  if (!e.files.isEmpty()) {
+    e.folder = QFileInfo(e.files.back()).absolutePath();
+  } else if (!s.files.empty()) {
+    e.folder = QString::fromStdString(s.files.front().source.repo.empty() ? options.discovery.torch_hub_dir
+                                                                          : options.discovery.hf_hub_dir);
+  }
+}
+
+}  // namespace
+
 QVector<ui::ModelEntry> RegistryProvider::Models() {
+  download::ModelFilesOptions files = download::ModelFilesOptions::FromEnvironment();
+  files.discovery.extra_dirs = options_.backend.model_dirs;
   QVector<ui::ModelEntry> entries;
   for (const BackendDescription& d : ListBackends(options_.backend.model_dirs)) {
     ui::ModelEntry e;
     e.id = QString::fromStdString(d.name);
     e.display_name = QString::fromStdString(d.display_name.empty() ? d.name : d.display_name);
     e.available = d.available;
+    e.family = d.family == "classical" ? QObject::tr("Classical") : QObject::tr("Custom / TorchScript");
+    const model::CatalogEntry* entry = d.family == "vit" ? model::FindCatalogEntry(d.name) : nullptr;
+    if (entry) {
+      PlaceInTree(*entry, e);
+      DescribeFiles(download::InspectModelFiles(*entry, files), files, e);
+    }
     if (d.available || d.family != "vit") {
       e.details = QString::fromStdString(d.weights);  // the files, or why a model folder is unusable
     } else {
       QStringList searched;
       for (const std::string& s : d.searched) searched << QString::fromStdString(s);
       e.details = QObject::tr(
-                      "Weights not found. Looked in:\n%1\n`corrlens-cli models --verbose` lists the "
-                      "download URL of each file; copy the files into one of these folders, or add "
-                      "the file as a custom model.")
-                      .arg(searched.join('\n'));
+                      "Weights not found. Double-click (or Download) fetches them into the torch-hub / "
+                      "Hugging Face cache (`corrlens-cli fetch %1` does the same). Looked in:\n%2")
+                      .arg(e.id, searched.join('\n'));
     }
     entries.push_back(e);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   for (const ui::ModelEntry& c : custom_) entries.push_back(c);
   return entries;
+}
+
+void RegistryProvider::Download(const QString& id, Progress& progress, const CancelToken& cancel) {
+  const model::CatalogEntry* entry = model::FindCatalogEntry(id.toStdString());
+  if (!entry) throw Error("not a catalog model: nothing to download", {"", std::nullopt, id.toStdString()});
+  download::ModelFilesOptions files = download::ModelFilesOptions::FromEnvironment();
+  files.discovery.extra_dirs = options_.backend.model_dirs;
+  const auto downloader = download::Downloader::Create(files.network);
+  download::FetchModelFiles(*entry, files, *downloader, progress, cancel);
+}
+
+QStringList RegistryProvider::Remove(const QString& id) {
+  const model::CatalogEntry* entry = model::FindCatalogEntry(id.toStdString());
+  QStringList removed;
+  if (!entry) return removed;
+  for (const std::string& path : download::RemoveModelFiles(*entry, download::ModelFilesOptions::FromEnvironment()))
+    removed << QString::fromStdString(path);
+  return removed;
 }
 
 std::shared_ptr<FeatureProvider> RegistryProvider::Features() { return router_; }
@@ -103,6 +160,7 @@ ui::ModelEntry RegistryProvider::AddCustom(const QString& arch, const QString& w
                            .arg(arch, QFileInfo(weights).fileName(),
                                 adapter.isEmpty() ? QString() : ", " + QFileInfo(adapter).fileName());
   entry.available = true;
+  entry.family = QObject::tr("Custom / TorchScript");
   entry.details = weights + (adapter.isEmpty() ? QString() : "\n" + adapter);
   router_->AddCustom(entry.id, arch.toStdString(), service);
   std::lock_guard<std::mutex> lock(mutex_);

@@ -24,6 +24,10 @@ class RegistryProvider : public ui::BackendProvider {
   ui::ModelEntry AddCustom(const QString& arch, const QString& weights, const QString& adapter) override;
   // Plain ViT architectures (they accept a user's weights file).
   QStringList Architectures() override;
+  // Downloads a catalog model's missing files into the torch-hub / Hugging
+  // Face caches (core/download); Remove deletes exactly those files.
+  void Download(const QString& id, Progress& progress, const CancelToken& cancel) override;
+  QStringList Remove(const QString& id) override;
 
  private:
   class Router;

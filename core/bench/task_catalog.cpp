@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/bench/pair_task.h"
+#include "core/bench/pose_task.h"
 #include "core/bench/tracking_task.h"
 #include "core/bench/transfer_task.h"
 #include "core/track/tapvid_dataset.h"
@@ -69,6 +70,16 @@ Report RunTracking(const TaskSpec& spec, FeatureProvider& provider, Progress& pr
   return RunTrackingTask(options, provider, progress, cancel);
 }
 
+// OnePose-LowTexture with the paper's protocol; quick = the first object.
+Report RunPose(const TaskSpec& spec, FeatureProvider& provider, Progress& progress, const CancelToken& cancel) {
+  PoseTaskOptions options;
+  options.models = spec.models;
+  options.dataset = Dataset(spec);
+  options.extract = spec.extract;
+  if (spec.preset == "quick") options.objects = 1;
+  return RunPoseTask(options, provider, progress, cancel);
+}
+
 Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress& progress, const CancelToken& cancel) {
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
   EquivarianceOptions options;
@@ -90,7 +101,7 @@ Report RunEquivariance(const TaskSpec& spec, FeatureProvider& provider, Progress
 }  // namespace
 
 std::vector<std::string> TaskNames() {
-  std::vector<std::string> names = {"transfer", "tracking", "homography", "stereo"};
+  std::vector<std::string> names = {"transfer", "tracking", "pose", "homography", "stereo"};
 #ifdef CORRLENS_HAVE_EQUIVARIANCE
   names.insert(names.begin() + 1, "equivariance");
 #endif
@@ -100,6 +111,7 @@ std::vector<std::string> TaskNames() {
 std::string TaskDescription(const std::string& task) {
   if (task == "transfer") return "PF-PASCAL semantic keypoint transfer (PCK@0.05/0.10/0.15)";
   if (task == "tracking") return "TAP-Vid DAVIS point tracking (average Jaccard, <delta avg, occlusion accuracy)";
+  if (task == "pose") return "OnePose-LowTexture object pose (1cm-1deg / 3cm-3deg / 5cm-5deg accuracy)";
   if (task == "equivariance") return "3D equivariance of rendered meshes (APE, PCDP)";
   if (task == "homography") return "Planar homography pair graf1 -> graf3 (PCK in pixels)";
   if (task == "stereo") return "Rectified stereo pair aloeL -> aloeR with ground-truth disparity (PCK in pixels)";
@@ -109,6 +121,7 @@ std::string TaskDescription(const std::string& task) {
 std::string DefaultDataset(const std::string& task) {
   if (task == "transfer") return "data";  // the reference's data/ folder
   if (task == "tracking") return "data";  // tapvid_davis_data_strided.pkl + tapvid-davis/
+  if (task == "pose") return "data";      // lowtexture_test_data/ + sfm_output/
   if (task == "equivariance") return AssimpModelsDir() + "/OBJ/spider.obj";
   if (task == "homography" || task == "stereo") return OpenCvSampleDir();
   return "";
@@ -135,6 +148,16 @@ std::string ValidateDataset(const TaskSpec& spec) {
     return "";
   }
   if (spec.task == "tracking") return track::CheckTapVidPath(location);
+  if (spec.task == "pose") {
+    const stdfs::path objects = stdfs::path(location) / "lowtexture_test_data";
+    const stdfs::path sfm = stdfs::path(location) / "sfm_output" / "outputs_softmax_loftr_loftr";
+    const std::string get =
+        ": download OnePose_LowTexture and run the OnePose++ SfM preprocessing there, or write an object from a mesh "
+        "with corrlens-cli render --format onepose";
+    if (!Exists(objects.string())) return objects.string() + " is missing" + get;
+    if (!Exists(sfm.string())) return sfm.string() + " is missing" + get;
+    return "";
+  }
   if (spec.task == "equivariance") {
     if (!Exists(location)) return location + " is missing: give a mesh file or folder (assimp-testmodels ships some)";
     return "";
@@ -152,11 +175,13 @@ Report RunTask(const TaskSpec& spec, FeatureProvider& provider, Progress& progre
     report = RunTransfer(spec, provider, progress, cancel);
   else if (spec.task == "tracking")
     report = RunTracking(spec, provider, progress, cancel);
+  else if (spec.task == "pose")
+    report = RunPose(spec, provider, progress, cancel);
   else if (spec.task == "equivariance")
     report = RunEquivariance(spec, provider, progress, cancel);
   else
     throw Error("unknown task '" + spec.task + "'", {"", std::nullopt, "task"},
-                "tasks: transfer, tracking, equivariance, homography, stereo");
+                "tasks: transfer, tracking, pose, equivariance, homography, stereo");
   if (spec.preset == "quick") report.notes.push_back("quick preset: a small subset, not comparable with the paper");
   return report;
 }

@@ -14,7 +14,8 @@ namespace corrlens::bench {
 struct TaskSpec {
   std::string task;  // one of TaskNames()
   std::vector<std::string> models;
-  // Task data: transfer = folder holding PF-dataset-PASCAL/; equivariance =
+  // Task data: transfer = folder holding PF-dataset-PASCAL/; pose = folder
+  // holding lowtexture_test_data/ and sfm_output/; equivariance =
   // a mesh file or a folder of meshes; homography/stereo = "" (opencv-doc
   // sample pair). "" = the task's default (DefaultDataset).
   std::string dataset;

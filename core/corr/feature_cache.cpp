@@ -246,6 +246,8 @@ FeatureCache::FeatureCache(FeatureCacheOptions options) : impl_(std::make_unique
   CL_CHECK(options.Check()) << "invalid FeatureCacheOptions (sizes must be >= 0)";
   impl_->options = options;
   impl_->directory = options.directory.empty() ? fs::CacheDir() + "/features" : options.directory;
+  // Applies the cap and removes what killed writers left behind.
+  if (options.disk_bytes > 0) impl_->EnforceDiskCap();
 }
 
 FeatureCache::~FeatureCache() = default;

@@ -39,6 +39,10 @@ class AdapterModel {
   model::VisionTransformerImpl& backbone() { return *backbone_; }
   model::RefineHeadImpl& refine() { return *refine_; }
   int64_t rank() const { return rank_; }
+  // The modules themselves (shared, not copied), e.g. for an inference
+  // extractor that sees the weights as they train.
+  model::VisionTransformer BackboneModule() const { return backbone_; }
+  model::RefineHead RefineModule() const { return refine_; }
 
  private:
   at::Tensor TokenMap(const at::Tensor& images) const;

@@ -7,6 +7,7 @@
 #include "core/io/torch_convert.h"
 #include "core/util/check.h"
 #include "core/util/error.h"
+#include "core/util/fs_cleanup.h"
 
 namespace corrlens::finetune {
 namespace {
@@ -24,6 +25,7 @@ std::string BackboneSize(const std::string& arch) {
 void WriteFinetuneCheckpoint(const std::string& path, const FinetuneCheckpoint& ckpt) {
   const auto& a = ckpt.adapter;
   CL_CHECK(a.refine_weight.defined() && a.lora_a.size() == a.lora_b.size()) << "incomplete adapter";
+  fs::RemoveStaleTemporaries(path);  // left by a run that was killed while saving
   std::vector<io::NamedTensor> tensors;
   tensors.push_back({"state_dict.refine_conv.weight", Cpu(a.refine_weight)});
   tensors.push_back({"state_dict.refine_conv.bias", Cpu(a.refine_bias)});

@@ -9,6 +9,9 @@
 #include <limits>
 
 #include "core/finetune/adapter_model.h"
+#include "core/finetune/checkpoint.h"
+#include "core/finetune/run_log.h"
+#include "core/io/tensor_file.h"
 #include "core/model/weight_io.h"
 #include "core/util/check.h"
 #include "core/util/error.h"
@@ -42,6 +45,37 @@ model::VisionTransformer MakeBackbone(const FinetuneOptions& o) {
   else
     model::LoadBackboneWeights(*vit, o.weights);
   return vit;
+}
+
+// The backbone with a freshly initialised adapter (written out first when
+// save_backbone).
+AdapterModel MakeModel(const FinetuneOptions& o) {
+  AdapterModel m(MakeBackbone(o), o.rank);
+  m.InitAdapter(o.seed);
+  if (o.save_backbone) {
+    std::filesystem::create_directories(o.out_dir);
+    io::WriteTorchCheckpoint((std::filesystem::path(o.out_dir) / kBackboneFileName).string(),
+                             model::BackboneStateDict(m.backbone()));
+  }
+  return m;
+}
+
+void Validate(const FinetuneOptions& o) {
+  if (o.batch != 1) throw Error("only batch 1 is supported (the reference's)", {"", std::nullopt, "batch"});
+  if (!o.random_init && o.weights.empty())
+    throw Error("no backbone weights given", {"", std::nullopt, "weights"},
+                "pass a weights file (or random_init for tests)");
+  CL_CHECK(o.Check()) << "invalid finetune options";
+}
+
+// Loads the resume checkpoint (if any) into the model and the optimizer;
+// returns its step (0 without one).
+int64_t Restore(const FinetuneOptions& o, AdapterModel& model, AdamWState& state) {
+  if (o.resume.empty()) return 0;
+  FinetuneCheckpoint c = ReadFinetuneCheckpoint(o.resume);
+  model.SetAdapter(c.adapter);
+  state = c.optimizer;
+  return c.global_step;
 }
 
 FinetuneCheckpoint Snapshot(const AdapterModel& m, const AdamWState& s, int64_t step, const FinetuneOptions& o) {
@@ -96,34 +130,44 @@ std::string FinetuneOptions::Arch() const {
 bool FinetuneOptions::Check() const {
   return !backbone.empty() && (random_init || !weights.empty()) && !meshes.empty() && steps > 0 && batch == 1 &&
          rank > 0 && lr > 0 && weight_decay >= 0 && clip_norm > 0 && target_res >= 8 && checkpoint_every >= 0 &&
-         pair_cycle >= 0 && data.Check() && loss.Check();
+         pair_cycle >= 0 && data.Check() && loss.Check() && probe.Check() && (!save_backbone || !out_dir.empty());
+}
+
+FinetuneResult RunFinetune(const FinetuneOptions& options, Progress& progress, const CancelToken& cancel,
+                           const StepCallback& on_step, const WarningCallback& on_warning) {
+  return RunFinetune(options, progress, cancel, FinetuneHooks{on_step, on_warning, {}});
 }
 
 FinetuneResult RunFinetune(const FinetuneOptions& o, Progress& progress, const CancelToken& cancel,
-                           const StepCallback& on_step, const WarningCallback& on_warning) {
-  if (o.batch != 1) throw Error("only batch 1 is supported (the reference's)", {"", std::nullopt, "batch"});
-  if (!o.random_init && o.weights.empty())
-    throw Error("no backbone weights given", {"", std::nullopt, "weights"},
-                "pass a weights file (or random_init for tests)");
-  CL_CHECK(o.Check()) << "invalid finetune options";
+                           const FinetuneHooks& hooks) {
+  Validate(o);
   torch::manual_seed(o.seed);
   FinetuneResult result;
-  AdapterModel model(MakeBackbone(o), o.rank);
-  model.InitAdapter(o.seed);
+  AdapterModel model = MakeModel(o);
   AdamWState state;
-  int64_t step = 0;
-  if (!o.resume.empty()) {
-    FinetuneCheckpoint c = ReadFinetuneCheckpoint(o.resume);
-    model.SetAdapter(c.adapter);
-    state = c.optimizer;
-    step = c.global_step;
-  }
+  int64_t step = Restore(o, model, state);
   auto warn = [&](const std::string& w) {
     result.skipped_meshes.push_back(w);
-    if (on_warning) on_warning(w);
+    if (hooks.on_warning) hooks.on_warning(w);
   };
   TrainingData data(o.meshes, o.data, warn);
+  RunLog log(o.out_dir);
+  double probe_seconds = 0;  // probes do not count in steps/s
+  auto probe = [&](int64_t at) {
+    progress.Report(progress.Fraction(), fmt::format("probe at step {}", at));
+    try {
+      result.probes.push_back(RunProbe(o.probe, model, o.target_res, at, cancel));
+    } catch (const Cancelled&) {
+      if (at > 0 && at < o.steps) result.checkpoint = Save(model, state, at, o, true);
+      throw;
+    }
+    probe_seconds += result.probes.back().seconds;
+    log.Probe(result.probes.back());
+    if (hooks.on_probe) hooks.on_probe(result.probes.back());
+  };
+  if (o.probe.Enabled() && step < o.steps) probe(step);  // before training (or where it resumes)
   result.first_step = step + 1;
+  probe_seconds = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int64_t done = 0; step < o.steps; ++done) {
     if (cancel.IsCancelled()) {
@@ -133,15 +177,17 @@ FinetuneResult RunFinetune(const FinetuneOptions& o, Progress& progress, const C
     StepInfo info = TrainStep(model, state, data.Sample(o.seed, o.pair_cycle > 0 ? step % o.pair_cycle : step), o);
     info.step = ++step;
     info.total = o.steps;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - probe_seconds;
     info.steps_per_s = (done + 1) / std::max(secs, 1e-9);
     info.eta_s = double(o.steps - step) / info.steps_per_s;
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < o.steps)
       info.checkpoint = Save(model, state, step, o, false);
     if (step == o.steps) info.checkpoint = result.checkpoint = Save(model, state, step, o, true);
     result.losses.push_back(info.loss);
+    log.Step(info);
     progress.Step(size_t(step), size_t(o.steps), fmt::format("step {} loss {:.5f}", step, info.loss));
-    if (on_step) on_step(info);
+    if (hooks.on_step) hooks.on_step(info);
+    if (o.probe.Enabled() && ((o.probe.every > 0 && step % o.probe.every == 0) || step == o.steps)) probe(step);
   }
   return result;
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/finetune/checkpoint.h"
+#include "core/finetune/probe.h"
 #include "core/finetune/smooth_ap_loss.h"
 #include "core/finetune/training_data.h"
 #include "core/util/progress.h"
@@ -37,10 +37,15 @@ struct FinetuneOptions {
   std::string out_dir;           // checkpoints go here ("" = none written)
   int64_t checkpoint_every = 0;  // steps between checkpoints (0 = only at the end)
   std::string resume;            // checkpoint to continue from
+  ProbeOptions probe;            // held-out probe before, every probe.every steps and after training
+  bool save_backbone = false;    // also write the backbone as out_dir/backbone.pth (random_init demos)
   // Canonical arch name (backbone + "_reg" when reg).
   std::string Arch() const;
   bool Check() const;
 };
+
+// Backbone file written by save_backbone (a torch-hub .pth).
+constexpr const char* kBackboneFileName = "backbone.pth";
 
 // What each step reports.
 struct StepInfo {
@@ -60,14 +65,26 @@ struct FinetuneResult {
   std::vector<double> losses;               // one per step of this run
   std::string checkpoint;                   // last checkpoint written ("" = none)
   std::vector<std::string> skipped_meshes;  // warnings about meshes not read
+  std::vector<ProbeResult> probes;          // in step order
 };
 
 using StepCallback = std::function<void(const StepInfo&)>;
 using WarningCallback = std::function<void(const std::string&)>;
+using ProbeCallback = std::function<void(const ProbeResult&)>;
 
-// Runs the job. Throws corrlens::Error (bad options, no readable mesh, no
+// Called on the job's thread, in order; each may be empty.
+struct FinetuneHooks {
+  StepCallback on_step;        // after every step (and its checkpoint)
+  WarningCallback on_warning;  // a mesh was skipped
+  ProbeCallback on_probe;      // after every probe
+};
+
+// Runs the job. With out_dir set, checkpoints and the run log (run_log.h)
+// go there. Throws corrlens::Error (bad options, no readable mesh, no
 // display, bad checkpoint) or Cancelled (a checkpoint is written first when
 // out_dir is set).
+FinetuneResult RunFinetune(const FinetuneOptions& options, Progress& progress, const CancelToken& cancel,
+                           const FinetuneHooks& hooks);
 FinetuneResult RunFinetune(const FinetuneOptions& options, Progress& progress, const CancelToken& cancel,
                            const StepCallback& on_step = {}, const WarningCallback& on_warning = {});
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "core/model/vit_config.h"
@@ -99,12 +100,18 @@ bool IsFile(const stdfs::path& path) {
   return stdfs::is_regular_file(path, ec);  // follows symlinks (HF snapshots are links to blobs)
 }
 
-// <hf>/models--a--b/snapshots/*/<file>, newest snapshot first.
+// <hf>/models--a--b/snapshots/<refs/main>/<file> as huggingface_hub resolves
+// it, else snapshots/*/<file>, newest snapshot first.
 std::string FindInHfCache(const std::string& hf_dir, const WeightSource& s, std::vector<std::string>* searched) {
-  const stdfs::path snapshots = stdfs::path(hf_dir) / RepoCacheDir(s.repo) / "snapshots";
+  const stdfs::path repo = stdfs::path(hf_dir) / RepoCacheDir(s.repo);
+  const stdfs::path snapshots = repo / "snapshots";
   searched->push_back((snapshots / "*" / s.file_name).string());
   std::error_code ec;
   if (!stdfs::is_directory(snapshots, ec)) return "";
+  std::ifstream ref(repo / "refs" / "main");
+  std::string commit;
+  if (std::getline(ref, commit) && !commit.empty() && IsFile(snapshots / commit / s.file_name))
+    return (snapshots / commit / s.file_name).string();
   std::vector<std::pair<stdfs::file_time_type, stdfs::path>> hits;
   for (const auto& snap : stdfs::directory_iterator(snapshots, ec)) {
     const stdfs::path candidate = snap.path() / s.file_name;
@@ -225,7 +232,8 @@ ResolvedModel RequireModel(const CatalogEntry& entry, const DiscoveryOptions& op
                                    : "a $CORRLENS_MODELS folder as " + first.LocalName();
     throw Error(std::string(what) + " weights of " + entry.name + " not found (looked in " + where + ")",
                 {"", std::nullopt, "model"},
-                "download " + first.url + " into " + folder + ", or pass --weights/--adapter");
+                "run `corrlens-cli fetch " + entry.name + "` (or download " + first.url + " into " + folder +
+                    "), or pass --weights/--adapter");
   };
   if (!entry.backbone.empty() && resolved.backbone.path.empty()) missing(resolved.backbone, entry.backbone, "backbone");
   if (entry.has_adapter() && resolved.adapter.path.empty()) missing(resolved.adapter, entry.adapter, "adapter");

@@ -83,32 +83,62 @@ cv::Mat ResizeOpenCv(const cv::Mat& rgb, int width, int height) {
 
 FeatureVolume ExtractVolume(video::VideoSource& video, FeatureProvider& provider, const std::string& model,
                             const VolumeOptions& options, Progress& progress, const CancelToken& cancel) {
-  if (!options.preset.Check()) throw Error("invalid tracking preset", {"", std::nullopt, "preset"});
-  const int frames = options.frames > 0 ? std::min(options.frames, video.FrameCount()) : video.FrameCount();
-  const cv::Size size = options.preset.FrameSize(video.Info().width, video.Info().height);
-  const ExtractOptions extract = options.preset.Extract(size);
-  const FrameResizer resize = options.resize ? options.resize : FrameResizer(ResizeOpenCv);
+  // Non-owning: the caller keeps both alive for the call.
+  VolumeBuilder builder(std::shared_ptr<video::VideoSource>(&video, [](video::VideoSource*) {}),
+                        std::shared_ptr<FeatureProvider>(&provider, [](FeatureProvider*) {}), model, options);
+  builder.Extract(progress, cancel);
+  return builder.Ready();
+}
+
+VolumeBuilder::VolumeBuilder(std::shared_ptr<video::VideoSource> video, std::shared_ptr<FeatureProvider> provider,
+                             std::string model, VolumeOptions options)
+    : video_(std::move(video)), provider_(std::move(provider)), model_(std::move(model)), options_(std::move(options)) {
+  if (!options_.preset.Check()) throw Error("invalid tracking preset", {"", std::nullopt, "preset"});
+  if (!options_.resize) options_.resize = ResizeOpenCv;
+  frames_ = options_.frames > 0 ? std::min(options_.frames, video_->FrameCount()) : video_->FrameCount();
+  size_ = options_.preset.FrameSize(video_->Info().width, video_->Info().height);
+}
+
+int VolumeBuilder::ReadyFrames() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ready_;
+}
+
+FeatureVolume VolumeBuilder::Ready() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  FeatureVolume ready;
+  if (ready_ == 0) return ready;
+  ready.geometry = volume_.geometry;
+  ready.features = ready_ == frames_ ? volume_.features : volume_.features.slice(0, 0, ready_);
+  return ready;
+}
+
+void VolumeBuilder::Extract(Progress& progress, const CancelToken& cancel) {
+  const ExtractOptions extract = options_.preset.Extract(size_);
   torch::NoGradGuard no_grad;
-  FeatureVolume volume;
-  for (int i = 0; i < frames; ++i) {
+  for (int i = ReadyFrames(); i < frames_; ++i) {
     cancel.ThrowIfCancelled();
-    const cv::Mat frame = video.Frame(i);
-    const cv::Mat input =
-        frame.cols == size.width && frame.rows == size.height ? frame : resize(frame, size.width, size.height);
-    const std::shared_ptr<const FeatureMap> map = provider.Get(input, model, extract, cancel);
-    if (!map || !map->Valid() || map->geometry.image_width != size.width || map->geometry.image_height != size.height)
-      throw Error("model returned no valid feature map for frame " + std::to_string(i), {"", std::nullopt, model});
-    if (i == 0) {
-      volume.geometry = map->geometry;
-      volume.features = Allocate(*map, frames, options, model);
-    } else if (!SameGrid(map->geometry, volume.geometry) || map->features.size(0) != volume.features.size(3)) {
-      throw Error("frame " + std::to_string(i) + " has features on another grid than frame 0",
-                  {"", std::nullopt, model});
+    const cv::Mat frame = video_->Frame(i);
+    const cv::Mat input = frame.cols == size_.width && frame.rows == size_.height
+                              ? frame
+                              : options_.resize(frame, size_.width, size_.height);
+    const std::shared_ptr<const FeatureMap> map = provider_->Get(input, model_, extract, cancel);
+    if (!map || !map->Valid() || map->geometry.image_width != size_.width || map->geometry.image_height != size_.height)
+      throw Error("model returned no valid feature map for frame " + std::to_string(i), {"", std::nullopt, model_});
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (i == 0) {
+        volume_.geometry = map->geometry;
+        volume_.features = Allocate(*map, frames_, options_, model_);
+      } else if (!SameGrid(map->geometry, volume_.geometry) || map->features.size(0) != volume_.features.size(3)) {
+        throw Error("frame " + std::to_string(i) + " has features on another grid than frame 0",
+                    {"", std::nullopt, model_});
+      }
+      volume_.features[i].copy_(map->features.permute({1, 2, 0}));
+      ready_ = i + 1;
     }
-    volume.features[i].copy_(map->features.permute({1, 2, 0}));
-    progress.Step(size_t(i) + 1, size_t(frames), "features");
+    progress.Step(size_t(i) + 1, size_t(frames_), "features");
   }
-  return volume;
 }
 
 }  // namespace corrlens::track

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/feature/feature_provider.h"
@@ -61,5 +63,40 @@ struct VolumeOptions {
 // max_bytes) or Cancelled.
 FeatureVolume ExtractVolume(video::VideoSource& video, FeatureProvider& provider, const std::string& model,
                             const VolumeOptions& options, Progress& progress, const CancelToken& cancel);
+
+// A feature volume filled frame by frame that readers may track on while it
+// grows (the GUI's progressive tracks). Extract() fills frames in order and
+// resumes where a cancel or an error stopped it; Ready() is thread-safe.
+class VolumeBuilder {
+ public:
+  // Throws corrlens::Error for an invalid preset or frames without pixels.
+  VolumeBuilder(std::shared_ptr<video::VideoSource> video, std::shared_ptr<FeatureProvider> provider, std::string model,
+                VolumeOptions options);
+
+  // Extracts the frames not done yet; one caller at a time. Throws like
+  // ExtractVolume; the frames before a failing one stay ready.
+  void Extract(Progress& progress, const CancelToken& cancel);
+  // Frames to extract, and the prefix [0, ReadyFrames()) already done.
+  int Frames() const { return frames_; }
+  int ReadyFrames() const;
+  bool Done() const { return ReadyFrames() == frames_; }
+  // The volume of the frames done, sharing memory with the builder (frames
+  // are never rewritten); Frames() == 0 before the first.
+  FeatureVolume Ready() const;
+  // The processing frame size: the tracker's pixels.
+  cv::Size FrameSize() const { return size_; }
+  const std::string& Model() const { return model_; }
+
+ private:
+  std::shared_ptr<video::VideoSource> video_;
+  std::shared_ptr<FeatureProvider> provider_;
+  std::string model_;
+  VolumeOptions options_;
+  int frames_ = 0;
+  cv::Size size_;
+  mutable std::mutex mutex_;  // guards volume_ and ready_
+  FeatureVolume volume_;
+  int ready_ = 0;
+};
 
 }  // namespace corrlens::track

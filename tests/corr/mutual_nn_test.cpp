@@ -21,6 +21,35 @@ NearestNeighbors BruteForce(const at::Tensor& a, const at::Tensor& b) {
   return r;
 }
 
+// Brute force with plain loops: the full similarity matrix, then the first
+// maximum of every row and column (what argmax returns).
+NearestNeighbors LoopArgmax(const at::Tensor& a, const at::Tensor& b) {
+  const at::Tensor sim = torch::mm(a, b.t()).contiguous();
+  const int64_t n = sim.size(0), m = sim.size(1);
+  auto s = sim.accessor<float, 2>();
+  NearestNeighbors r;
+  r.a_to_b = torch::zeros({n}, torch::kInt64);
+  r.a_to_b_score = torch::empty({n});
+  r.b_to_a = torch::zeros({m}, torch::kInt64);
+  r.b_to_a_score = torch::empty({m});
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < m; ++j)
+      if (s[i][j] > s[i][best]) best = j;
+    r.a_to_b[i] = best;
+    r.a_to_b_score[i] = s[i][best];
+  }
+  for (int64_t j = 0; j < m; ++j) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; ++i)
+      if (s[i][j] > s[best][j]) best = i;
+    r.b_to_a[j] = best;
+    r.b_to_a_score[j] = s[best][j];
+  }
+  r.mutual = r.b_to_a.index_select(0, r.a_to_b) == torch::arange(n);
+  return r;
+}
+
 void ExpectEqual(const NearestNeighbors& got, const NearestNeighbors& want, const char* what) {
   QVERIFY2(torch::equal(got.a_to_b, want.a_to_b), what);
   QVERIFY2(torch::equal(got.b_to_a, want.b_to_a), what);
@@ -55,6 +84,48 @@ class MutualNNTest : public QObject {
     }
     for (int64_t chunk : {int64_t{1}, int64_t{5000}, int64_t{25000} * 10000})
       ExpectEqual(MutualNearestNeighborsTwoPass(a, b, chunk), want, "two-pass reference");
+  }
+
+  void FusedKernelEqualsLoopArgmaxWithDuplicates() {
+    // Random multiples of 1/64 in [-1, 1] with C = 64: every dot product is
+    // exact whatever the GEMM's blocking, so indices and scores must match a
+    // plain-loop argmax bit for bit. Duplicated columns of b and rows of a
+    // give exact ties at every distance (same SIMD lane, other lanes, other
+    // tiles, other thread parts); sizes are no multiple of any tile.
+    torch::manual_seed(21);
+    at::Tensor a = torch::randint(-64, 65, {523, 64}).to(torch::kFloat32) / 64;
+    at::Tensor b = torch::randint(-64, 65, {1301, 64}).to(torch::kFloat32) / 64;
+    const at::Tensor b_src = torch::randint(0, 1301, {400}, torch::kInt64);
+    const at::Tensor b_dst = torch::randint(0, 1301, {400}, torch::kInt64);
+    b.index_copy_(0, b_dst, b.index_select(0, b_src).clone());
+    const at::Tensor a_src = torch::randint(0, 523, {150}, torch::kInt64);
+    const at::Tensor a_dst = torch::randint(0, 523, {150}, torch::kInt64);
+    a.index_copy_(0, a_dst, a.index_select(0, a_src).clone());
+    // The nearest neighbour of a row that also appears in b is that copy (and
+    // its duplicates): plant some, so that row and column ties both occur at
+    // the maximum.
+    b.narrow(0, 1000, 40).copy_(a.narrow(0, 0, 40));
+    b.narrow(0, 3, 40).copy_(a.narrow(0, 0, 40));
+    const NearestNeighbors want = LoopArgmax(a, b);
+    const at::Tensor sim = torch::mm(a, b.t());
+    const int64_t row_ties = (sim == want.a_to_b_score.unsqueeze(1)).sum(1).gt(1).sum().item<int64_t>();
+    const int64_t col_ties = (sim == want.b_to_a_score.unsqueeze(0)).sum(0).gt(1).sum().item<int64_t>();
+    QVERIFY2(row_ties >= 40 && col_ties >= 100, "test data should tie at the maximum both ways");
+    const int threads = at::get_num_threads();
+    for (int t : {1, 2, 3}) {
+      at::set_num_threads(t);
+      const std::vector<std::pair<int64_t, int64_t>> tiles = {
+          {0, 0}, {5, 4 * 5 * 37}, {64, 4 * 64 * 100}, {100, 4 * 100 * 333}, {523, 4 * 523 * 1301}};
+      for (auto [rows, bytes] : tiles) {
+        MutualNNOptions options;
+        options.tile_rows = rows;
+        if (bytes > 0) options.tile_bytes = bytes;
+        ExpectEqual(MutualNearestNeighbors(a, b, options), want,
+                    qPrintable(QString("threads %1 tile rows %2 bytes %3").arg(t).arg(rows).arg(bytes)));
+      }
+    }
+    at::set_num_threads(threads);
+    ExpectEqual(BruteForce(a, b), want, "torch argmax agrees with the loops");
   }
 
   void SingleElementTilesEqualBruteForce() {

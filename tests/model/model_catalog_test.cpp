@@ -111,6 +111,20 @@ class ModelCatalogTest : public QObject {
     const m::ResolvedModel r = m::ResolveModel(mae, options);
     QCOMPARE(r.backbone.location, std::string("folder"));
   }
+  // Like huggingface_hub, the snapshot that refs/main names wins over newer ones.
+  void huggingFaceRefsMainIsPreferred() {
+    QTemporaryDir dir;
+    const m::DiscoveryOptions options = Isolated(dir);
+    const QString repo = dir.filePath("hf/hub/models--qq456cvb--3DCorrEnhance/");
+    Touch((repo + "snapshots/main111/dinov2_small.ckpt").toStdString());
+    Touch((repo + "snapshots/zzz999/dinov2_small.ckpt").toStdString());
+    QFile ref(repo + "refs/main");
+    QVERIFY(QDir().mkpath(repo + "refs") && ref.open(QIODevice::WriteOnly));
+    ref.write("main111");
+    ref.close();
+    const m::FoundWeights found = m::FindWeights(m::FindCatalogEntry("dinov2_vits14+3dcorr")->adapter, options);
+    QVERIFY2(found.path.find("snapshots/main111/") != std::string::npos, found.path.c_str());
+  }
   void requireNamesTheDownload() {
     QTemporaryDir dir;
     try {

@@ -1,11 +1,14 @@
 // Tracking presets and feature volumes: sizes and extraction options of both
 // presets, frames through the provider (dense SIFT, cached), the resizer, the
-// frame limit, and clear errors for mixed grids and oversized volumes.
+// frame limit, clear errors for mixed grids and oversized volumes, and the
+// VolumeBuilder: readable while it grows, resumes after a cancel or a failure.
 #include <QtTest>
 
 #include <torch/torch.h>
 
 #include <opencv2/core.hpp>
+
+#include <atomic>
 
 #include "core/corr/feature_service.h"
 #include "core/track/feature_volume.h"
@@ -105,6 +108,50 @@ class FeatureVolumeTest : public QObject {
     CancelToken cancel;
     cancel.Cancel();
     QVERIFY_THROWS_EXCEPTION(Cancelled, ExtractVolume(*video, mixed, "m", VolumeOptions(), progress, cancel));
+  }
+
+  void BuilderGrowsAndResumes() {
+    const std::shared_ptr<video::VideoSource> video = NoiseVideo(5, 64, 48);
+    std::atomic<int> calls{0};
+    std::atomic<int> fail_at{-1};
+    CancelToken cancel;
+    auto provider =
+        test::MakeProvider([&](const cv::Mat& rgb, const std::string&, const ExtractOptions& e, const CancelToken&) {
+          const int i = calls++;
+          if (i == fail_at) throw Error("frame broke");
+          if (i == 1) cancel.Cancel();  // cancelled after the second frame
+          auto map = std::make_shared<FeatureMap>();
+          map->geometry = {rgb.cols, rgb.rows, e.input_width, e.input_height, 14, e.stride, 0, 0};
+          map->geometry.grid_width = 1 + (e.input_width - 14) / e.stride;
+          map->geometry.grid_height = 1 + (e.input_height - 14) / e.stride;
+          map->features = torch::full({2, map->geometry.grid_height, map->geometry.grid_width}, float(i));
+          return map;
+        });
+    VolumeOptions options;
+    options.preset = TrackPreset::Interactive();
+    VolumeBuilder builder(video, provider, "m", options);
+    QCOMPARE(builder.Frames(), 5);
+    QCOMPARE(builder.FrameSize(), cv::Size(630, 476));
+    QCOMPARE(builder.Ready().Frames(), 0);
+    Progress progress;
+    QVERIFY_THROWS_EXCEPTION(Cancelled, builder.Extract(progress, cancel));
+    QCOMPARE(builder.ReadyFrames(), 2);
+    const FeatureVolume two = builder.Ready();
+    QVERIFY(two.Valid());
+    QCOMPARE(two.Frames(), 2);
+    QCOMPARE(two.features[1][0][0][0].item<float>(), 1.0f);
+    fail_at = 3;  // resumes at frame 2; frame 3 fails and frame 2 stays ready
+    const std::string e = test::ErrorOf([&] { builder.Extract(progress, CancelToken()); });
+    QVERIFY2(e.find("frame broke") != std::string::npos, e.c_str());
+    QCOMPARE(builder.ReadyFrames(), 3);
+    QVERIFY(!builder.Done());
+    builder.Extract(progress, CancelToken());
+    QVERIFY(builder.Done());
+    QCOMPARE(calls.load(), 6);  // frames 0, 1, 2, 3 (failed), 3, 4
+    const FeatureVolume all = builder.Ready();
+    QCOMPARE(all.Frames(), 5);
+    QCOMPARE(all.features[4][0][0][1].item<float>(), 5.0f);
+    QCOMPARE(two.features[1][0][0][0].item<float>(), 1.0f);  // earlier views stay valid
   }
 };
 

@@ -73,7 +73,7 @@ class BenchmarkWorkspaceTest : public QObject {
  private slots:
   void aWindowWithoutBackendsHasNoBenchmark() {
     MainWindow window({});
-    QCOMPARE(window.Workspaces().size(), 1);
+    for (const auto* workspace : window.Workspaces()) QVERIFY(workspace->Id() != "benchmark");
     QVERIFY(!window.Benchmark());
   }
 
@@ -205,7 +205,7 @@ class BenchmarkWorkspaceTest : public QObject {
     QVERIFY(error.contains("run"));
     QVERIFY(f.Bench()->LoadDocument({{"run", 42}}, QString(), &error));  // a deleted run is not an error
     QVERIFY(!f.Bench()->CanOpen({"a.png", "b.png"}));
-    QCOMPARE(f.window->Workspaces().size(), 2);
+    QVERIFY(f.window->Workspaces().contains(f.Bench()));  // among Pair, Video, Finetune...
     QCOMPARE(f.Bench()->Id(), QString("benchmark"));
   }
 };

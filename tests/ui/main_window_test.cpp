@@ -51,9 +51,11 @@ class MainWindowTest : public QObject {
 
   void workspacesAreTabsWithTheirMenus() {
     MainWindow window({});
-    QCOMPARE(window.Workspaces().size(), 1);
+    QCOMPARE(window.Workspaces().size(), 3);  // Pair, Video and Pose; the Benchmark tab needs backends
     QCOMPARE(window.CurrentWorkspace(), window.Pair());
     QCOMPARE(window.Pair()->Id(), QString("pair"));
+    QCOMPARE(window.Workspaces()[1]->Id(), QString("video"));
+    QCOMPARE(window.Workspaces()[2]->Id(), QString("pose"));
     const QStringList file = MenuTexts(window, "&File");
     QVERIFY(file.contains("Open &Source Image..."));
     QVERIFY(file.contains("Export Comparison as &PNG..."));
