@@ -56,6 +56,12 @@ class BackendProvider {
     (void)id;
     return {};
   }
+  // Takes a custom model off the list (its files stay); false when `id` is
+  // not a custom model.
+  virtual bool Forget(const QString& id) {
+    (void)id;
+    return false;
+  }
 };
 
 }  // namespace corrlens::ui

@@ -29,13 +29,15 @@ constexpr int kMinChartWidth = 280;
 QString Percent(double fraction) { return QString::number(100.0 * fraction, 'f', 2) + '%'; }
 
 // The threshold a summary metric is taken at: "pck_0.10" -> 0.10,
-// "pcdp@0.05" -> 0.05, "pck@5px" -> 5; false for other metrics.
+// "pcdp@0.05" -> 0.05, "pck@5px" -> 5, "pose_3cm_3deg" -> 3; false for
+// other metrics.
 bool MetricThreshold(const std::string& metric, const std::string& curve, double* threshold) {
   if (metric.rfind(curve, 0) != 0 || metric.size() <= curve.size() + 1) return false;
   const char sep = metric[curve.size()];
   if (sep != '_' && sep != '@') return false;
   QString number = QString::fromStdString(metric.substr(curve.size() + 1));
   if (number.endsWith("px")) number.chop(2);
+  if (const int cm = number.indexOf(QStringLiteral("cm_")); cm > 0) number.truncate(cm);
   bool ok = false;
   *threshold = number.toDouble(&ok);
   return ok;

@@ -43,6 +43,15 @@ QString TaskDataHelp(const QString& task) {
         "https://storage.googleapis.com/dm-tapnet/tapvid_davis.zip, unpack it and choose the tapvid_davis.pkl it "
         "holds; or choose the folder holding tapvid_davis_data_strided.pkl and tapvid-davis/ (the frames of "
         "davis_480.zip), as the 3DCorrEnhance reference lays them out.");
+  if (task == "pose")
+    return QObject::tr(
+        "OnePose-LowTexture (public): download the LowTexture test objects of OnePose++ "
+        "(https://github.com/zju3dv/OnePose_Plus_Plus, dataset section) into <folder>/lowtexture_test_data/ and "
+        "run its SfM preprocessing (sfm_inference_lowtexture) so that "
+        "<folder>/sfm_output/outputs_softmax_loftr_loftr/<object>/anno/anno_3d_average.npz exists; or write an "
+        "object from any mesh with corrlens-cli render --format onepose --out <folder>. Metric: per object the "
+        "share of test frames whose rotation AND translation errors are below 1/3/5 deg and cm, averaged over "
+        "objects; the chart shows it for k = 0..10.");
   if (task == "equivariance")
     return QObject::tr(
         "A mesh file or a folder of meshes (.obj, .glb, .gltf, .ply, .dae, .fbx), rendered from many views. "

@@ -1,7 +1,9 @@
 #include "ui/benchmark_workspace.h"
 
 #include <QAction>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QJsonValue>
 #include <QLabel>
@@ -209,6 +211,8 @@ bool BenchmarkWorkspace::ShowRun(qint64 run_id, QString* error) {
 
 bool BenchmarkWorkspace::OpenItem(const ItemEntry& item, QString* error) {
   if (item.task == "transfer" && !Attribute(item, "row").isEmpty()) return OpenTransferPair(item, error);
+  if (item.task == "tracking") return OpenTrackingVideo(item, error);
+  if (item.task == "pose") return OpenPoseFrame(item, error);
   const QString source = Attribute(item, "source"), target = Attribute(item, "target");
   if (!source.isEmpty() && !target.isEmpty()) {
     emit openPairRequested(source, target, {});
@@ -244,6 +248,37 @@ bool BenchmarkWorkspace::OpenTransferPair(const ItemEntry& item, QString* error)
     if (error) *error = QString::fromStdString(e.what());
   }
   return false;
+}
+
+bool BenchmarkWorkspace::OpenTrackingVideo(const ItemEntry& item, QString* error) {
+  const QString source = Attribute(item, "source");
+  if (source.isEmpty() || !QFileInfo::exists(source)) {
+    // The official pickle embeds its videos ("<pickle>:<name>"): no file to open.
+    if (error)
+      *error = source.isEmpty() ? tr("%1: the item names no video").arg(item.item)
+                                : tr("%1: not a video file or frames folder (videos inside tapvid_davis.pkl cannot be "
+                                     "opened; the strided layout's tapvid-davis/<idx>/video folders can)")
+                                      .arg(source);
+    return false;
+  }
+  emit openVideoRequested(source, Attribute(item, "worst_frame").toInt());  // 0 when unknown
+  return true;
+}
+
+bool BenchmarkWorkspace::OpenPoseFrame(const ItemEntry& item, QString* error) {
+  QString folder = Attribute(item, "folder");
+  const QString object = Attribute(item, "object");
+  if (folder.isEmpty() && !object.isEmpty()) {  // runs stored before frames named their folder
+    const QString dataset = shown_settings_.datasets.value("pose");
+    folder = QDir(dataset.isEmpty() ? QString::fromStdString(bench::DefaultDataset("pose")) : dataset)
+                 .filePath("lowtexture_test_data/" + object);
+  }
+  if (folder.isEmpty()) {
+    if (error) *error = tr("%1: the item names no object").arg(item.item);
+    return false;
+  }
+  emit openPoseFrameRequested(folder, Attribute(item, "frame"));
+  return true;
 }
 
 QList<QAction*> BenchmarkWorkspace::Actions(WorkspaceMenu menu) const {

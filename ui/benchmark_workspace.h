@@ -3,7 +3,9 @@
 // read the results as charts (accuracy curves with the paper's numbers, AUC
 // bars) and tables (per model, per item). Every run is kept in the results
 // database; the History tab lists and compares them. Double-clicking an
-// item opens it in the Pair workspace (openPairRequested).
+// item opens it where it can be seen: a pair in the Pair workspace, a
+// tracking video at its worst frame in the Video workspace, a pose frame in
+// the Pose workspace (the open*Requested signals; MainWindow routes them).
 #pragma once
 
 #include <QPointF>
@@ -56,7 +58,8 @@ class BenchmarkWorkspace : public Workspace {
   // Shows a stored run in the Results tab; false with `error`.
   bool ShowRun(qint64 run_id, QString* error);
   // Opens an item in the workspace that shows it (pairs: the Pair
-  // workspace, PF-PASCAL pairs with their source keypoints); false with `error`.
+  // workspace, PF-PASCAL pairs with their source keypoints; tracking videos
+  // at their worst frame; pose objects and frames); false with `error`.
   bool OpenItem(const ItemEntry& item, QString* error);
 
   BenchmarkSetup* Setup() const { return setup_; }
@@ -72,6 +75,11 @@ class BenchmarkWorkspace : public Workspace {
  signals:
   // Open `source` and `target` in the Pair workspace with `points` on the source.
   void openPairRequested(const QString& source, const QString& target, const QVector<QPointF>& points);
+  // Show `frame` of the video file or frames folder `path` in the Video workspace.
+  void openVideoRequested(const QString& path, int frame);
+  // Show test frame `frame` (image stem; "" = the first) of the OnePose
+  // object folder `folder` in the Pose workspace.
+  void openPoseFrameRequested(const QString& folder, const QString& frame);
   // The panel's choices changed (app/ saves them).
   void settingsChanged(const corrlens::ui::BenchmarkSettings& settings);
 
@@ -87,6 +95,8 @@ class BenchmarkWorkspace : public Workspace {
                    const QVector<TaskFailure>& failures = {});
   void OnRunFinished();
   bool OpenTransferPair(const ItemEntry& item, QString* error);
+  bool OpenTrackingVideo(const ItemEntry& item, QString* error);
+  bool OpenPoseFrame(const ItemEntry& item, QString* error);
   void ExportChartsDialog();
   void ExportRunDialog(bool json);
 

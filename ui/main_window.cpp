@@ -60,12 +60,21 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   statusBar()->addWidget(status_line_, 1);
   // The workspaces, one line each.
   AddWorkspace(pair_ = new PairWorkspace(session_, jobs_, services.backends));
-  AddWorkspace(new VideoWorkspace(session_, jobs_, services.backends));
-  AddWorkspace(new PoseWorkspace(session_, jobs_, services.backends));
+  auto* video = new VideoWorkspace(session_, jobs_, services.backends);
+  AddWorkspace(video);
+  auto* pose = new PoseWorkspace(session_, jobs_, services.backends);
+  AddWorkspace(pose);
   if (services.backends) {  // the benchmark runs models: nothing to run without backends
     AddWorkspace(benchmark_ = new BenchmarkWorkspace(session_, jobs_, services.backends, services.benchmark,
                                                      services.results_database));
     connect(benchmark_, &BenchmarkWorkspace::openPairRequested, this, &MainWindow::OpenPairWithPoints);
+    connect(benchmark_, &BenchmarkWorkspace::openVideoRequested, this, [this, video](const QString& path, int frame) {
+      ShowIn(video, [&](QString* error) { return video->OpenVideoAt(path, frame, error); });
+    });
+    connect(benchmark_, &BenchmarkWorkspace::openPoseFrameRequested, this,
+            [this, pose](const QString& folder, const QString& frame) {
+              ShowIn(pose, [&](QString* error) { return pose->OpenObjectFrame(folder, frame, error); });
+            });
 #ifdef CORRLENS_HAVE_FINETUNE_WORKSPACE
     auto* finetune = new FinetuneWorkspace(session_, services.backends);
     AddWorkspace(finetune);
@@ -154,10 +163,10 @@ void MainWindow::OnCurrentWorkspaceChanged() {
   status_line_->setText(current ? current->Status() : QString());
 }
 
-bool MainWindow::OpenPair(const QString& source, const QString& target) {
+bool MainWindow::OpenPair(const QString& source, const QString& target, const std::optional<QVector<QPointF>>& points) {
   QString error;
   tabs_->setCurrentWidget(pair_);
-  if (!pair_->Open({source, target}, std::nullopt, &error)) {
+  if (!pair_->OpenPair(source, target, points, &error)) {
     ReportError(error);
     return false;
   }
@@ -168,10 +177,10 @@ bool MainWindow::OpenPair(const QString& source, const QString& target) {
   return true;
 }
 
-void MainWindow::OpenPairWithPoints(const QString& source, const QString& target, const QVector<QPointF>& points) {
-  if (!OpenPair(source, target)) return;
-  pair_->Document()->ClearPoints();
-  for (const QPointF& p : points) pair_->Document()->AddPoint(p);
+void MainWindow::ShowIn(Workspace* workspace, const std::function<bool(QString*)>& open) {
+  tabs_->setCurrentWidget(workspace);
+  QString error;
+  if (!open(&error)) ReportError(error);
 }
 
 Workspace* MainWindow::WorkspaceFor(const QStringList& files) const {

@@ -12,6 +12,7 @@
 #include <QStringList>
 #include <QVector>
 
+#include <functional>
 #include <optional>
 
 #include "ui/benchmark_settings.h"
@@ -62,9 +63,11 @@ class MainWindow : public QMainWindow {
   Workspace* CurrentWorkspace() const;
   WindowState State() const;
 
-  // Opens both images in the Pair workspace; errors go to a message box and
-  // the status bar.
-  bool OpenPair(const QString& source, const QString& target);
+  // Opens both images in the Pair workspace, then `points` on the source
+  // when given; errors go to a message box and the status bar. The images
+  // are decoded off the GUI thread: a decode error is reported when it comes.
+  bool OpenPair(const QString& source, const QString& target,
+                const std::optional<QVector<QPointF>>& points = std::nullopt);
   // Opens a session (.json) or files a workspace takes (the current one
   // first), dropped at `drop_at` (window coordinates) when given.
   bool OpenFiles(const QStringList& files, std::optional<QPoint> drop_at = std::nullopt);
@@ -94,7 +97,11 @@ class MainWindow : public QMainWindow {
   void AddWorkspaceActions(QMenu* menu, WorkspaceMenu which);
   void OnCurrentWorkspaceChanged();
   // Shows a pair in the Pair workspace with `points` on the source.
-  void OpenPairWithPoints(const QString& source, const QString& target, const QVector<QPointF>& points);
+  void OpenPairWithPoints(const QString& source, const QString& target, const QVector<QPointF>& points) {
+    OpenPair(source, target, points);
+  }
+  // Makes `workspace` current and runs `open` there; its error is reported.
+  void ShowIn(Workspace* workspace, const std::function<bool(QString*)>& open);
   Workspace* WorkspaceFor(const QStringList& files) const;
   void SaveSessionDialog();
   void OpenSessionDialog();

@@ -132,6 +132,13 @@ QLayout* ModelsPanel::CreateFileButtons() {
   buttons->addWidget(show_folder_);
   connect(remove_, &QPushButton::clicked, this, [this] {
     const QString id = SelectedId();
+    if (IsCustom(id)) {
+      if (QMessageBox::question(this, tr("Remove Custom Model"),
+                                tr("Remove %1 from the model list? Its files stay where they are.").arg(id)) ==
+          QMessageBox::Yes)
+        ForgetModel(id);
+      return;
+    }
     if (QMessageBox::question(this, tr("Remove Model Files"), tr("Delete the downloaded files of %1?").arg(id)) !=
         QMessageBox::Yes)
       return;
@@ -284,7 +291,7 @@ void ModelsPanel::UpdateButtons() {
   if (download_) download_->setEnabled(item && item->data(kNameColumn, kDownloadableRole).toBool() && !downloading);
   if (cancel_) cancel_->setEnabled(downloading);
   remove_->setEnabled(item && !downloading &&
-                      (item->data(kNameColumn, kDownloadableRole).toBool() ||
+                      (IsCustom(id) || item->data(kNameColumn, kDownloadableRole).toBool() ||
                        item->data(kNameColumn, kPartialRole).toBool() ||
                        !item->data(kNameColumn, kFilesRole).toStringList().isEmpty()));
   show_folder_->setEnabled(item && !item->data(kNameColumn, kFolderRole).toString().isEmpty());
@@ -351,6 +358,16 @@ QStringList ModelsPanel::RemoveModel(const QString& id) {
   const QStringList removed = provider_->Remove(id);
   Refresh();
   return removed;
+}
+
+bool ModelsPanel::IsCustom(const QString& id) { return id.startsWith(QStringLiteral("custom:")); }
+
+bool ModelsPanel::ForgetModel(const QString& id) {
+  if (!IsCustom(id) || !provider_->Forget(id)) return false;
+  QStringList models = session_->Models();
+  if (models.removeAll(id) > 0) session_->SetModels(models);
+  Refresh();
+  return true;
 }
 
 void ModelsPanel::FromSession() {

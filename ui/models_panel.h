@@ -52,6 +52,9 @@ class ModelsPanel : public QWidget {
   void OfferDownload(const QString& id);
   // Deletes the downloaded files of `id` (no confirmation) and refreshes.
   QStringList RemoveModel(const QString& id);
+  // Takes a custom model off the list and out of the selection (its files
+  // stay); false for other models.
+  bool ForgetModel(const QString& id);
 
  signals:
   void errorOccurred(const QString& message);
@@ -59,6 +62,7 @@ class ModelsPanel : public QWidget {
   void modelDownloaded(const QString& id);
 
  private:
+  static bool IsCustom(const QString& id);
   void FromSession();
   void ToSession();
   QTreeWidgetItem* GroupItem(const QString& family, const QString& group);

@@ -8,18 +8,57 @@
 #include <QObject>
 #include <QPointF>
 #include <QString>
+#include <QStringList>
 #include <QVector>
+
+#include <functional>
+#include <optional>
 
 #include "core/compare/pair_comparison.h"
 
 namespace corrlens::ui {
+
+// Reads an image for display (RGB888, EXIF orientation applied, absurd sizes
+// refused); null with `error` ("<file>: <reason>") when it cannot be read.
+// Thread-safe.
+QImage ReadImage(const QString& path, QString* error);
+// What a read can tell from the file's header alone (fast): false with the
+// error ReadImage would give for a missing file or an unknown format.
+bool CheckImageFile(const QString& path, QString* error);
+
+// Images to decode off the GUI thread (PairDocument::StartLoad).
+struct PairLoadRequest {
+  QString paths[2];                        // per side (source, target); "" keeps that side
+  std::optional<QVector<QPointF>> points;  // replaces the points once the images are in
+  int active_point = -1;                   // with `points`; clamped
+};
 
 class PairDocument : public QObject {
   Q_OBJECT
  public:
   explicit PairDocument(QObject* parent = nullptr);
 
-  // Loads the image of `side`; returns false and sets `error` ("<file>:
+  // Decodes the request's images on the thread pool and returns at once
+  // (the GUI thread is not blocked). False with `error` ("<file>: <reason>")
+  // when a file is missing or its header is no image: nothing starts. Once
+  // decoded, back on this thread, each side is set unless a newer load (or a
+  // synchronous one) claimed it meanwhile: a newer load supersedes an older
+  // one in flight, no stale image wins. The points apply only when every
+  // side of the request did. A decode error goes to loadFailed, all or
+  // nothing, unless the request was superseded.
+  bool StartLoad(const PairLoadRequest& request, QString* error);
+  // FromJson through StartLoad: the points are checked now and applied with
+  // the images (at once when the section names none).
+  bool StartFromJson(const QJsonObject& json, const QString& base_dir, QString* error);
+  // True while a load started for `side` (either side when none) is running.
+  bool IsLoading(std::optional<Side> side = std::nullopt) const;
+  // File names being loaded (for the status line).
+  QStringList LoadingFiles() const;
+  // Replaces ReadImage for the loads (tests make it slow); thread-safe copy.
+  using ImageReader = std::function<QImage(const QString& path, QString* error)>;
+  void SetImageReader(ImageReader reader) { reader_ = std::move(reader); }
+
+  // Loads the image of `side` on the calling thread; returns false and sets `error` ("<file>:
   // <reason>") when it cannot be read, changing nothing. A new source image
   // clears the points.
   bool LoadImage(Side side, const QString& path, QString* error);
@@ -50,19 +89,35 @@ class PairDocument : public QObject {
   void imagesChanged();
   void pointsChanged();
   void activePointChanged(int index);
+  // A load started (true) or the last one running ended (false).
+  void loadingChanged(bool loading);
+  // An asynchronous load failed: "<file>: <reason>"; nothing changed.
+  void loadFailed(const QString& error);
 
  private:
+  struct Decoded {
+    QImage images[2];
+    QString error;
+  };
+  struct Running {
+    quint64 generation;
+    PairLoadRequest request;
+  };
+
   static int Index(Side side) { return static_cast<int>(side); }
+  // Sets the image of `side` and claims it (older loads of it become stale).
   void SetImage(Side side, const QImage& image, const QString& path);
+  void FinishLoad(quint64 generation, const Decoded& decoded);
+  void SetPoints(const QVector<QPointF>& points, int active_point);
 
   QImage images_[2];
   QString paths_[2];
+  quint64 claims_[2] = {0, 0};  // generation of the newest load of each side
+  quint64 generation_ = 0;
+  QVector<Running> running_;
+  ImageReader reader_ = ReadImage;
   QVector<QPointF> points_;
   int active_point_ = -1;
 };
-
-// Reads an image for display (RGB888, EXIF orientation applied, absurd sizes
-// refused); null with `error` ("<file>: <reason>") when it cannot be read.
-QImage ReadImage(const QString& path, QString* error);
 
 }  // namespace corrlens::ui

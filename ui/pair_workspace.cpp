@@ -47,6 +47,15 @@ PairWorkspace::PairWorkspace(SessionModel* session, JobRunner* jobs, BackendProv
   connect(document_, &PairDocument::activePointChanged, this, &PairWorkspace::RefreshPoints);
   connect(document_, &PairDocument::imagesChanged, this, &Workspace::statusChanged);
   connect(document_, &PairDocument::pointsChanged, this, &Workspace::statusChanged);
+  connect(document_, &PairDocument::loadFailed, this, &Workspace::errorOccurred);
+  connect(document_, &PairDocument::loadingChanged, this, [this](bool loading) {
+    if (loading) {
+      setCursor(Qt::BusyCursor);
+    } else {
+      unsetCursor();
+    }
+    emit statusChanged();
+  });
   SetRows({}, {});
   if (jobs && provider) {
     controller_ = new PairController(session_, document_, jobs, provider, this);
@@ -127,15 +136,24 @@ bool PairWorkspace::CanOpen(const QStringList& files) const {
 }
 
 bool PairWorkspace::Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) {
-  if (files.size() >= 2) return document_->LoadPair(files[0], files[1], error);
+  if (files.size() >= 2) return OpenPair(files[0], files[1], std::nullopt, error);
   if (files.isEmpty()) {
     if (error) *error = tr("no image given");
     return false;
   }
-  Side side = document_->Image(Side::kSource).isNull() ? Side::kSource : Side::kTarget;
+  const bool source_empty = document_->Image(Side::kSource).isNull() && !document_->IsLoading(Side::kSource);
+  Side side = source_empty ? Side::kSource : Side::kTarget;
   // Dropped on the left half: source; on the right half: target.
   if (drop_at) side = drop_at->x() < width() / 2 ? Side::kSource : Side::kTarget;
-  return document_->LoadImage(side, files[0], error);
+  PairLoadRequest request;
+  request.paths[static_cast<int>(side)] = files[0];
+  return document_->StartLoad(request, error);
+}
+
+bool PairWorkspace::OpenPair(const QString& source, const QString& target, std::optional<QVector<QPointF>> points,
+                             QString* error) {
+  PairLoadRequest request{{source, target}, std::move(points)};
+  return document_->StartLoad(request, error);
 }
 
 bool PairWorkspace::OpenExample(const ExamplePair& example, QString* error) {
@@ -143,18 +161,17 @@ bool PairWorkspace::OpenExample(const ExamplePair& example, QString* error) {
     if (error) *error = tr("Example %1: %2").arg(QString(example.title).remove('&'), example.missing);
     return false;
   }
-  if (!document_->LoadPair(example.source, example.target, error)) return false;
-  for (const QPointF& p : example.points) document_->AddPoint(p);
-  return true;
+  return OpenPair(example.source, example.target, example.points, error);
 }
 
 QJsonObject PairWorkspace::SaveDocument() const { return document_->ToJson(); }
 
 bool PairWorkspace::LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) {
-  return document_->FromJson(json, base_dir, error);
+  return document_->StartFromJson(json, base_dir, error);
 }
 
 QString PairWorkspace::Status() const {
+  if (document_->IsLoading()) return tr("Loading %1...").arg(document_->LoadingFiles().join(tr(" and ")));
   if (!document_->HasImages())
     return tr("Open two images (File menu or drag and drop) and click points on the source.");
   return tr("%1 and %2: %n point(s). Click the source to add a point, right click to remove one.", "",
@@ -168,8 +185,10 @@ void PairWorkspace::OpenImageDialog(Side side) {
       QFileDialog::getOpenFileName(this, side == Side::kSource ? tr("Open Source Image") : tr("Open Target Image"),
                                    QFileInfo(document_->ImagePath(side)).absolutePath(), tr(kImageFilter));
   if (path.isEmpty()) return;
+  PairLoadRequest request;
+  request.paths[static_cast<int>(side)] = path;
   QString error;
-  if (!document_->LoadImage(side, path, &error)) {
+  if (!document_->StartLoad(request, &error)) {
     emit errorOccurred(error);
     return;
   }

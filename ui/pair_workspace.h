@@ -5,7 +5,10 @@
 #pragma once
 
 #include <QList>
+#include <QPointF>
+#include <QVector>
 
+#include <optional>
 #include <vector>
 
 #include "ui/pair_results.h"
@@ -42,13 +45,19 @@ class PairWorkspace : public Workspace {
   QString Title() const override { return tr("Pair"); }
   QList<QAction*> Actions(WorkspaceMenu menu) const override;
   // One or two images (more: the first two); a single one goes to the half
-  // it was dropped on, else to the first empty side, else to the target.
+  // it was dropped on, else to the first empty side (not being loaded), else
+  // to the target. Opening checks the files and returns at once; the images
+  // are decoded off the GUI thread (PairDocument::StartLoad; "Loading..." in
+  // the status line meanwhile) and a decode error comes as errorOccurred.
   bool CanOpen(const QStringList& files) const override;
   bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
   QString Status() const override;
 
+  // Opens both images, then shows `points` on the source when given (a new
+  // source clears them otherwise). Returns at once, as Open().
+  bool OpenPair(const QString& source, const QString& target, std::optional<QVector<QPointF>> points, QString* error);
   // Opens a built-in example: both images and its points on the source.
   // False with `error` (and nothing changed) when its files are missing.
   bool OpenExample(const ExamplePair& example, QString* error);

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/pose/pose_overlay.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
@@ -136,14 +138,26 @@ void PoseController::Load(const QString& title,
         query_ = {};
         ++generation_;
         emit referenceChanged();
-        const int first = initial_frame_;
+        int first = initial_frame_;
+        if (!initial_frame_name_.isEmpty()) {
+          const int named = FrameIndex(initial_frame_name_);
+          if (named < 0) emit errorOccurred(tr("%1: no test frame %2").arg(source_, initial_frame_name_));
+          first = std::max(0, named);
+        }
         initial_frame_ = 0;
+        initial_frame_name_.clear();
         if (!frames_.empty()) {
           SetFrame(first);
         } else {
           emit queryChanged();
         }
       });
+}
+
+int PoseController::FrameIndex(const QString& name) const {
+  for (size_t i = 0; i < frames_.size(); ++i)
+    if (QString::fromStdString(frames_[i].name) == name) return int(i);
+  return -1;
 }
 
 void PoseController::OpenObjectFolder(const QString& folder) {

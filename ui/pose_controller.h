@@ -59,6 +59,11 @@ class PoseController : public QObject {
   void OpenMesh(const QString& mesh);
   // The test frame the next load shows first (clamped; sessions).
   void SetInitialFrame(int index) { initial_frame_ = index; }
+  // The test frame, by image stem, the next load shows first (overrides the
+  // index; an error when the object has no such frame).
+  void SetInitialFrame(const QString& name) { initial_frame_name_ = name; }
+  // The index of the test frame with image stem `name`; -1 when none.
+  int FrameIndex(const QString& name) const;
   // Uses `path` as the query with the first reference view's intrinsics.
   bool OpenQueryImage(const QString& path, QString* error);
   // Shows test frame `index` (clamped) as the query.
@@ -100,6 +105,7 @@ class PoseController : public QObject {
   std::vector<pose::QueryFrame> frames_;
   int frame_ = -1;
   int initial_frame_ = 0;
+  QString initial_frame_name_;
   PoseQuery query_;
   bool show_outliers_ = false;
   quint64 generation_ = 0;  // bumps when the query or reference changes

@@ -177,6 +177,24 @@ bool PoseWorkspace::Open(const QStringList& files, std::optional<QPoint>, QStrin
   return true;
 }
 
+bool PoseWorkspace::OpenObjectFrame(const QString& folder, const QString& frame, QString* error) {
+  const QString full = QDir::cleanPath(QFileInfo(folder).absoluteFilePath());
+  if (mesh_.isEmpty() && controller_->Reference() && QDir::cleanPath(controller_->ReferenceSource()) == full) {
+    if (frame.isEmpty()) return true;  // the object alone: it is shown
+    const int index = controller_->FrameIndex(frame);
+    if (index < 0) {
+      *error = tr("%1: no test frame %2").arg(full, frame);
+      return false;
+    }
+    controller_->SetFrame(index);
+    return true;
+  }
+  controller_->SetInitialFrame(frame);
+  if (Open({full}, std::nullopt, error)) return true;
+  controller_->SetInitialFrame(QString());
+  return false;
+}
+
 QJsonObject PoseWorkspace::SaveDocument() const {
   QJsonObject json;
   if (!mesh_.isEmpty()) json[QStringLiteral("mesh")] = mesh_;

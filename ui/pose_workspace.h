@@ -47,6 +47,10 @@ class PoseWorkspace : public Workspace {
   // A mesh file (by suffix) or a folder of the OnePose layout.
   bool CanOpen(const QStringList& files) const override;
   bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
+  // Shows the test frame with image stem `frame` ("" = the first) of the
+  // OnePose object folder `folder`, loading it unless it is shown already;
+  // false with `error`.
+  bool OpenObjectFrame(const QString& folder, const QString& frame, QString* error);
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
   QString Status() const override;

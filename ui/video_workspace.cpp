@@ -1,6 +1,7 @@
 #include "ui/video_workspace.h"
 
 #include <QAction>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -137,6 +138,14 @@ bool VideoWorkspace::Open(const QStringList& files, std::optional<QPoint>, QStri
     return false;
   }
   return document_->LoadVideo(files[0], error);
+}
+
+bool VideoWorkspace::OpenVideoAt(const QString& path, int frame, QString* error) {
+  const auto clean = [](const QString& p) { return QDir::cleanPath(QFileInfo(p).absoluteFilePath()); };
+  const bool open = document_->HasVideo() && clean(document_->Path()) == clean(path);
+  if (!open && !Open({path}, std::nullopt, error)) return false;
+  document_->SetCurrentFrame(frame);
+  return true;
 }
 
 QJsonObject VideoWorkspace::SaveDocument() const { return document_->ToJson(); }

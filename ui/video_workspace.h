@@ -45,6 +45,9 @@ class VideoWorkspace : public Workspace {
   // One video file (by suffix) or one folder of frames.
   bool CanOpen(const QStringList& files) const override;
   bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
+  // Shows `frame` (clamped) of the video or frames folder at `path`, opening
+  // it unless it is open already (its points then stay); false with `error`.
+  bool OpenVideoAt(const QString& path, int frame, QString* error);
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
   QString Status() const override;

@@ -33,6 +33,7 @@ struct FinetuneArgs {
   int points = 3000;
   int target_res = 640;
   bool no_augment = false;
+  bool keep_attention = false;
   uint64_t seed = 42;
   std::string out;
   int64_t save_every = 0;
@@ -104,6 +105,7 @@ int RunFinetuneCommand(const FinetuneArgs& a) {
   o.data.image_size = a.size;
   o.data.points = a.points;
   o.data.augment.enabled = !a.no_augment;
+  o.recompute_attention = !a.keep_attention;
   o.out_dir = a.out;
   o.checkpoint_every = a.save_every;
   o.resume = a.resume;
@@ -155,6 +157,8 @@ void AddFinetuneCommand(Commands& commands) {
       ->check(CLI::Range(8, 4096))
       ->capture_default_str();
   app->add_flag("--no-augment", a->no_augment, "Disable the augmentations");
+  app->add_flag("--keep-attention", a->keep_attention,
+                "Keep attention probabilities for backward like the reference (more memory; default: recompute)");
   app->add_option("--seed", a->seed, "Seed of the adapter init, pairs and augmentations")->capture_default_str();
   app->add_option("--out", a->out, "Run folder for checkpoints (last.ckpt, step-NNNNNN.ckpt)");
   app->add_option("--save-every", a->save_every, "Steps between checkpoints (0: only at the end)");

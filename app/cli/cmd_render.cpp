@@ -1,6 +1,7 @@
 // corrlens-cli render: multiview renders of a mesh (RGB, depth, mask,
-// cameras.json) in the layout of the reference renderer, or (--format
-// onepose) one object of a OnePose-LowTexture-layout pose dataset.
+// cameras.json) in the layout of the reference renderer, (--format onepose)
+// one object of a OnePose-LowTexture-layout pose dataset, or (--sequence) a
+// video along a camera path with ground-truth tracks as a TAP-Vid dataset.
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -11,6 +12,7 @@
 #ifdef CORRLENS_HAVE_RENDER
 #include "core/pose/onepose_export.h"
 #include "core/render/render_set.h"
+#include "core/render/sequence.h"
 #endif
 
 namespace corrlens::cli {
@@ -35,6 +37,16 @@ struct RenderArgs {
   int test_views = 60;                 // onepose: frames of <name>-2
   double diagonal = 0.2;               // onepose: object size in metres
   CLI::Option* seed_option = nullptr;  // to tell "--seed 0" from no seed
+  bool sequence = false;               // a TAP-Vid sequence instead of views
+  int frames = 24;                     // sequence: frames
+  int points = 64;                     // sequence: query points on frame 0
+  std::string path = "orbit";          // sequence: camera path shape
+  double sweep = 90.0;                 // sequence: azimuth turned, degrees
+  double drift = 0.6;                  // sequence: image-plane drift, fraction of half the side
+  int query_stride = 5;                // sequence: strided pickle's query frames
+  std::string video_out;               // sequence: also an MP4/AVI
+  double fps = 12.0;                   // sequence: of --video-out
+  CLI::Option* margin_option = nullptr;
 };
 
 #ifdef CORRLENS_HAVE_RENDER
@@ -74,6 +86,55 @@ int RunOnePoseExport(const RenderArgs& args) {
     std::cout << "wrote OnePose object " << result.object << " (" << result.reference_frames << " reference + "
               << result.test_frames << " test frames, " << result.annotated_frames << " annotated, " << result.points3d
               << " 3D points) under " << args.out << " in " << result.seconds << " s" << std::endl;
+  }
+  return 0;
+}
+
+int RunSequence(const RenderArgs& args) {
+  render::SequenceOptions options;
+  options.mesh_path = args.mesh;
+  options.output_dir = args.out;
+  options.frames = args.frames;
+  options.points = args.points;
+  options.query_stride = args.query_stride;
+  options.path.shape = args.path == "spiral" ? render::SequencePath::kSpiral : render::SequencePath::kOrbit;
+  options.path.sweep_deg = args.sweep;
+  options.path.drift = args.drift;
+  options.path.seed = args.seed;
+  if (args.margin_option != nullptr && args.margin_option->count() > 0) options.path.margin = args.margin;
+  options.render.intrinsics = render::Intrinsics::Square(args.size);
+  if (args.focal > 0.0) options.render.intrinsics.fx = options.render.intrinsics.fy = args.focal;
+  options.video_out = args.video_out;
+  options.fps = args.fps;
+  options.name = args.name;
+  options.force = args.force;
+  Progress progress;
+  CancelToken cancel;
+  const render::SequenceResult result = render::RunRenderSequence(options, progress, cancel);
+  for (const std::string& warning : result.warnings) log::Warn("{}: {}", args.mesh, warning);
+  if (args.json) {
+    nlohmann::json out = {{"output", result.output_dir},
+                          {"name", result.name},
+                          {"frames", int(result.obj_to_cam.size())},
+                          {"width", result.intrinsics.width},
+                          {"height", result.intrinsics.height},
+                          {"points", result.tracks.Count()},
+                          {"queries", result.queries},
+                          {"visible_fraction", result.visible_fraction},
+                          {"outside_fraction", result.outside_fraction},
+                          {"frames_dir", result.frames_dir},
+                          {"video", result.video_path},
+                          {"warnings", result.warnings},
+                          {"render_seconds", result.render_seconds},
+                          {"total_seconds", result.total_seconds}};
+    std::cout << out.dump(2) << std::endl;
+  } else {
+    std::cout << "rendered a " << result.obj_to_cam.size() << "-frame " << result.intrinsics.width << "x"
+              << result.intrinsics.height << " sequence with " << result.tracks.Count() << " tracks (" << result.queries
+              << " strided queries, " << 100.0 * result.visible_fraction << "% of track points visible, "
+              << 100.0 * result.outside_fraction << "% outside the frame) into " << result.output_dir
+              << (result.video_path.empty() ? "" : " and " + result.video_path) << " in " << result.total_seconds
+              << " s" << std::endl;
   }
   return 0;
 }
@@ -120,16 +181,19 @@ int RunRender(const RenderArgs& args, bool seed_given) {
 
 void AddRenderCommand(Commands& commands) {
   auto args = std::make_shared<RenderArgs>();
-  CLI::App* app = commands.Add(
-      "render", "Render a mesh from many views: color/depth/mask PNGs + cameras.json (needs a display or xvfb-run)",
-      [args]() -> int {
+  CLI::App* app =
+      commands.Add("render",
+                   "Render a mesh from many views (color/depth/mask PNGs + cameras.json), as a OnePose object, or as a "
+                   "TAP-Vid sequence with true tracks (needs a display or xvfb-run)",
+                   [args]() -> int {
 #ifdef CORRLENS_HAVE_RENDER
-        if (args->format == "onepose") return RunOnePoseExport(*args);
-        return RunRender(*args, args->seed_option != nullptr && args->seed_option->count() > 0);
+                     if (args->sequence) return RunSequence(*args);
+                     if (args->format == "onepose") return RunOnePoseExport(*args);
+                     return RunRender(*args, args->seed_option != nullptr && args->seed_option->count() > 0);
 #else
         throw Error("this build has no renderer", {}, "configure with -DCORRLENS_WITH_RENDER=ON");
 #endif
-      });
+                   });
   app->add_option("--mesh", args->mesh, "Mesh file (OBJ, glTF/GLB, PLY, STL, Collada, ...)")->required();
   app->add_option("--out", args->out,
                   "Output folder (created; must be empty unless --force); onepose: the dataset root")
@@ -143,16 +207,20 @@ void AddRenderCommand(Commands& commands) {
   app->add_option("--poses", args->poses, "fibonacci (sphere, default) or random (default when --seed is given)")
       ->check(CLI::IsMember({"fibonacci", "random"}));
   args->seed_option = app->add_option("--seed", args->seed, "Seed of the random poses");
-  app->add_option("--margin", args->margin, "Camera distance factor over the tightest fit (>= 1)")
-      ->check(CLI::Range(1.0, 100.0))
-      ->capture_default_str();
+  args->margin_option =
+      app->add_option("--margin", args->margin,
+                      "Camera distance factor over the tightest fit (>= 1; sequence: default 1.0, may be < 1)")
+          ->check(CLI::Range(0.25, 100.0))
+          ->capture_default_str();
   app->add_flag("--force", args->force, "Write into a non-empty folder, replacing earlier renders there");
   app->add_option("--format", args->format,
                   "renders (color/depth/mask + cameras.json) or onepose (a OnePose-LowTexture dataset object "
                   "under --out: reference and test sequences, anno_loftr, anno_3d_average.npz)")
       ->check(CLI::IsMember({"renders", "onepose"}))
       ->capture_default_str();
-  app->add_option("--name", args->name, "onepose: object name, letters/digits/_ (default: the mesh file name)");
+  app->add_option("--name", args->name,
+                  "onepose: object name, letters/digits/_ (default: the mesh file name); sequence: the video's key in "
+                  "tapvid_davis.pkl (default: the mesh file stem)");
   app->add_option("--id", args->id, "onepose: object id (default: the name's earlier id, else the next from 0900)");
   app->add_option("--category", args->category, "onepose: object category")->capture_default_str();
   app->add_option("--reference-views", args->reference_views, "onepose: frames of the reference sequence <name>-1")
@@ -164,6 +232,22 @@ void AddRenderCommand(Commands& commands) {
   app->add_option("--diagonal", args->diagonal, "onepose: object bounding-box diagonal in metres")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app->add_flag("--sequence", args->sequence,
+                "Render a video along a smooth camera path with ground-truth point tracks: a TAP-Vid dataset "
+                "(frames under tapvid-davis/0/video, tapvid_davis_data_strided.pkl, tapvid_davis.pkl) in --out");
+  app->add_option("--frames", args->frames, "sequence: number of frames (2..100000)")->capture_default_str();
+  app->add_option("--points", args->points, "sequence: query points sampled on the visible surface of frame 0")
+      ->capture_default_str();
+  app->add_option("--path", args->path, "sequence: camera path, orbit or spiral")
+      ->check(CLI::IsMember({"orbit", "spiral"}))
+      ->capture_default_str();
+  app->add_option("--sweep", args->sweep, "sequence: azimuth turned over the sequence, degrees")->capture_default_str();
+  app->add_option("--drift", args->drift, "sequence: image-plane drift of the object, fraction of half the side")
+      ->capture_default_str();
+  app->add_option("--query-stride", args->query_stride, "sequence: query frames 0, s, 2s, ... of the strided pickle")
+      ->capture_default_str();
+  app->add_option("--video-out", args->video_out, "sequence: also write the frames as this .mp4 or .avi");
+  app->add_option("--fps", args->fps, "sequence: frame rate of --video-out")->capture_default_str();
   app->add_flag("--json", args->json, "Print a JSON summary");
 }
 

@@ -57,6 +57,31 @@ QString ResultsDatabasePath(QSettings& settings) {
   return dir + "/benchmark-runs.sqlite";
 }
 
+QVector<CustomModelSpec> LoadCustomModels(QSettings& settings) {
+  QVector<CustomModelSpec> models;
+  const int n = settings.beginReadArray("models/custom");
+  for (int i = 0; i < n; ++i) {
+    settings.setArrayIndex(i);
+    CustomModelSpec spec{settings.value("arch").toString(), settings.value("weights").toString(),
+                         settings.value("adapter").toString()};
+    if (!spec.arch.isEmpty() && !spec.weights.isEmpty()) models.push_back(spec);
+  }
+  settings.endArray();
+  return models;
+}
+
+void SaveCustomModels(QSettings& settings, const QVector<CustomModelSpec>& models) {
+  settings.remove("models/custom");
+  settings.beginWriteArray("models/custom", int(models.size()));
+  for (int i = 0; i < int(models.size()); ++i) {
+    settings.setArrayIndex(i);
+    settings.setValue("arch", models[i].arch);
+    settings.setValue("weights", models[i].weights);
+    settings.setValue("adapter", models[i].adapter);
+  }
+  settings.endArray();
+}
+
 bool IsFirstLaunch(QSettings& settings) { return !settings.value("app/launched", false).toBool(); }
 
 void MarkLaunched(QSettings& settings) { settings.setValue("app/launched", true); }

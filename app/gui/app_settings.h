@@ -4,6 +4,7 @@
 
 #include <QSettings>
 
+#include "app/gui/registry_provider.h"
 #include "core/corr/feature_service.h"
 #include "ui/benchmark_settings.h"
 #include "ui/main_window.h"
@@ -23,5 +24,8 @@ void SaveBenchmarkSettings(QSettings& settings, const ui::BenchmarkSettings& ben
 // The benchmark runs' SQLite file: "benchmark/database", else
 // benchmark-runs.sqlite in the application data folder (created).
 QString ResultsDatabasePath(QSettings& settings);
+// Custom models added from the GUI ("models/custom" array).
+QVector<CustomModelSpec> LoadCustomModels(QSettings& settings);
+void SaveCustomModels(QSettings& settings, const QVector<CustomModelSpec>& models);
 
 }  // namespace corrlens::app

@@ -101,7 +101,8 @@ GuiArguments ParseArguments(const QApplication& app) {
   return {parser.positionalArguments(), parser.value("session"), parser.value("screenshot"), parser.isSet("demo")};
 }
 
-// Saves a screenshot of `window` once no job runs, then quits.
+// Saves a screenshot of `window` once the pair's images are in (they are
+// decoded off the GUI thread) and no job runs, then quits.
 void ScheduleScreenshot(corrlens::ui::MainWindow* window, const QString& path) {
   auto shoot = [window, path] {
     QTimer::singleShot(300, window, [window, path] {
@@ -110,13 +111,18 @@ void ScheduleScreenshot(corrlens::ui::MainWindow* window, const QString& path) {
       QApplication::exit(ok ? 0 : 1);
     });
   };
-  QTimer::singleShot(1500, window, [window, shoot] {
+  auto* poll = new QTimer(window);
+  poll->setInterval(100);
+  QObject::connect(poll, &QTimer::timeout, window, [window, poll, shoot] {
+    if (window->Pair()->Document()->IsLoading()) return;
+    poll->stop();
     if (window->Jobs()->ActiveJobs() == 0) {
       shoot();
     } else {
       QObject::connect(window->Jobs(), &corrlens::ui::JobRunner::idle, window, shoot);
     }
   });
+  QTimer::singleShot(1500, poll, [poll] { poll->start(); });
 }
 
 // Checks that the session file opens, without touching any window: the
@@ -139,9 +145,8 @@ void OpenDemo(corrlens::ui::MainWindow& window, corrlens::app::RegistryProvider&
     window.ReportError(error, modal);
     return;
   }
-  if (!window.OpenPair(demo->source, demo->target)) return;
+  if (!window.OpenPair(demo->source, demo->target, demo->points)) return;  // the points come with the images
   window.Session()->SetModels(corrlens::app::DemoModels(backends.Models()));
-  for (const QPointF& point : demo->points) window.Pair()->Document()->AddPoint(point);
 }
 
 // Opens what the command line names: a session, a pair, or the demo.
@@ -182,6 +187,9 @@ int main(int argc, char** argv) {
 
   QSettings settings;
   corrlens::app::RegistryProvider backends(corrlens::app::LoadFeatureOptions(settings));
+  for (const corrlens::app::CustomModelSpec& spec : corrlens::app::LoadCustomModels(settings))
+    backends.RestoreCustom(spec);
+  backends.OnCustomModelsChanged([&] { corrlens::app::SaveCustomModels(settings, backends.CustomModels()); });
   const corrlens::ui::MainWindowServices services{&backends, corrlens::app::LoadBenchmarkSettings(settings),
                                                   corrlens::app::ResultsDatabasePath(settings)};
   corrlens::ui::MainWindow window(corrlens::app::LoadWindowState(settings), services);

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QMap>
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/download/model_files.h"
@@ -35,6 +36,11 @@ class RegistryProvider::Router : public FeatureProvider {
   void AddCustom(const QString& id, const std::string& arch, std::shared_ptr<FeatureService> service) {
     std::lock_guard<std::mutex> lock(mutex_);
     custom_[id] = {std::move(service), arch};
+  }
+
+  void RemoveCustom(const QString& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    custom_.remove(id);
   }
 
  private:
@@ -147,25 +153,70 @@ std::shared_ptr<FeatureProvider> RegistryProvider::Features() { return router_; 
 ui::ModelEntry RegistryProvider::AddCustom(const QString& arch, const QString& weights, const QString& adapter) {
   if (!QFileInfo::exists(weights)) throw Error("weights file not found", {weights.toStdString()});
   if (!adapter.isEmpty() && !QFileInfo::exists(adapter)) throw Error("adapter file not found", {adapter.toStdString()});
+  return Register({arch, QFileInfo(weights).absoluteFilePath(),
+                   adapter.isEmpty() ? QString() : QFileInfo(adapter).absoluteFilePath()},
+                  /*load_now=*/true);
+}
+
+ui::ModelEntry RegistryProvider::RestoreCustom(const CustomModelSpec& spec) { return Register(spec, false); }
+
+ui::ModelEntry RegistryProvider::Register(const CustomModelSpec& spec, bool load_now) {
   FeatureServiceOptions options = options_;
-  options.backend.weights_path = weights.toStdString();
-  options.backend.adapter_path = adapter.toStdString();
+  options.backend.weights_path = spec.weights.toStdString();
+  options.backend.adapter_path = spec.adapter.toStdString();
   auto service = std::make_shared<FeatureService>(BuiltinBackends(), options);
-  service->Info(arch.toStdString());  // loads the weights now: bad files fail here, with their name
+  if (load_now) service->Info(spec.arch.toStdString());  // loads the weights now: bad files fail here, with their name
+  const QString weights_name = QFileInfo(spec.weights).fileName();
+  const QString adapter_name = spec.adapter.isEmpty() ? QString() : QFileInfo(spec.adapter).fileName();
   ui::ModelEntry entry;
   entry.id = QStringLiteral("custom:%1:%2%3")
-                 .arg(arch, QFileInfo(weights).fileName(),
-                      adapter.isEmpty() ? QString() : "+" + QFileInfo(adapter).fileName());
+                 .arg(spec.arch, weights_name, adapter_name.isEmpty() ? QString() : "+" + adapter_name);
   entry.display_name = QStringLiteral("%1 (%2%3)")
-                           .arg(arch, QFileInfo(weights).fileName(),
-                                adapter.isEmpty() ? QString() : ", " + QFileInfo(adapter).fileName());
-  entry.available = true;
+                           .arg(spec.arch, weights_name, adapter_name.isEmpty() ? QString() : ", " + adapter_name);
   entry.family = QObject::tr("Custom / TorchScript");
-  entry.details = weights + (adapter.isEmpty() ? QString() : "\n" + adapter);
-  router_->AddCustom(entry.id, arch.toStdString(), service);
-  std::lock_guard<std::mutex> lock(mutex_);
-  custom_[entry.id] = entry;
+  entry.details = spec.weights + (spec.adapter.isEmpty() ? QString() : "\n" + spec.adapter);
+  QStringList missing;
+  for (const QString& file : {spec.weights, spec.adapter})
+    if (!file.isEmpty() && !QFileInfo::exists(file)) missing << file;
+  entry.available = missing.isEmpty();
+  if (!entry.available)
+    entry.details = QObject::tr(
+                        "A saved custom model whose file is missing (moved or deleted?): %1\n"
+                        "Remove forgets the model; Add custom... registers it again.")
+                        .arg(missing.join(", "));
+  router_->AddCustom(entry.id, spec.arch.toStdString(), service);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    custom_[entry.id] = entry;
+    auto it =
+        std::find_if(custom_order_.begin(), custom_order_.end(), [&](const auto& c) { return c.first == entry.id; });
+    if (it == custom_order_.end())
+      custom_order_.push_back({entry.id, spec});
+    else
+      it->second = spec;
+  }
+  if (custom_changed_) custom_changed_();
   return entry;
+}
+
+bool RegistryProvider::Forget(const QString& id) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!custom_.remove(id)) return false;
+    custom_order_.erase(
+        std::remove_if(custom_order_.begin(), custom_order_.end(), [&](const auto& c) { return c.first == id; }),
+        custom_order_.end());
+  }
+  router_->RemoveCustom(id);
+  if (custom_changed_) custom_changed_();
+  return true;
+}
+
+QVector<CustomModelSpec> RegistryProvider::CustomModels() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  QVector<CustomModelSpec> specs;
+  for (const auto& c : custom_order_) specs.push_back(c.second);
+  return specs;
 }
 
 QStringList RegistryProvider::Architectures() {

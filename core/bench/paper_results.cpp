@@ -44,6 +44,12 @@ std::string PaperMetric(const std::string& metric) {
   if (metric.rfind("pck_", 0) == 0) return "PCK@" + metric.substr(4);
   if (metric.rfind("pcdp@", 0) == 0) return "PCDP@" + metric.substr(5);
   if (metric == "ape") return "APE";
+  if (metric.rfind("pose_", 0) == 0) {  // "pose_1cm_1deg" -> "1cm-1deg"
+    std::string label = metric.substr(5);
+    const size_t sep = label.find("cm_");
+    if (sep != std::string::npos) label[sep + 2] = '-';
+    return label;
+  }
   return metric;
 }
 

@@ -32,6 +32,9 @@ struct FrameResult {
   bool solved = true;
 };
 
+constexpr double kCurveMax = 10.0;  // k cm and k deg
+constexpr int kCurveSteps = 10;
+
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -59,12 +62,26 @@ std::vector<ObjectData> LoadObjects(const PoseTaskOptions& options, const std::v
   return objects;
 }
 
+// Accuracy vs k (a frame passes when both errors are < k cm and k deg, i.e.
+// max(rotation, translation) < k) for k = 0..10 of one object; exact AUC.
+Curve PoseCurve(const std::vector<pose::PoseError>& errors) {
+  std::vector<double> worst;
+  for (const pose::PoseError& e : errors) {
+    const double m = std::max(e.rotation_deg, e.translation_cm);
+    worst.push_back(std::isfinite(e.rotation_deg) && std::isfinite(e.translation_cm) ? m : HUGE_VAL);
+  }
+  Curve curve = ScoreErrors(worst, {}, "pose", "", kCurveMax, kCurveSteps).curve;
+  curve.x_unit = "k cm and k deg";
+  return curve;
+}
+
 ReportRow ScoreRow(const std::string& model, const std::vector<ObjectData>& objects,
                    const std::vector<std::vector<FrameResult>>& results) {
   ReportRow row;
   row.model = model;
   std::vector<ReportItem> frame_items;
   std::vector<double> sums(pose::PoseThresholds().size(), 0.0);
+  Curve curve;  // per object, then averaged over objects as the metrics
   int frames = 0, fallbacks = 0;
   for (size_t o = 0; o < objects.size(); ++o) {
     const ObjectData& d = objects[o];
@@ -80,7 +97,10 @@ ReportRow ScoreRow(const std::string& model, const std::vector<ObjectData>& obje
         item.metrics.Set("matches", r.matches, Unit::kCount);
         item.metrics.Set("inliers", r.inliers, Unit::kCount);
       }
-      item.attributes = {{"object", d.layout.object}, {"frame", d.frames[f].name}, {"image", d.frames[f].image}};
+      item.attributes = {{"object", d.layout.object},
+                         {"frame", d.frames[f].name},
+                         {"image", d.frames[f].image},
+                         {"folder", d.layout.ObjectDir()}};
       if (!std::isfinite(e.rotation_deg))
         item.attributes.emplace_back("note", "rotation error undefined: not a rotation");
       if (!r.solved) item.attributes.emplace_back("note", "identity fallback");
@@ -95,6 +115,10 @@ ReportRow ScoreRow(const std::string& model, const std::vector<ObjectData>& obje
       sums[t] += accuracy;
     }
     item.metrics.Set("frames", static_cast<double>(errors.size()), Unit::kCount);
+    const Curve object_curve = PoseCurve(errors);
+    if (curve.x.empty()) curve = object_curve, curve.y.assign(curve.x.size(), 0.0), curve.auc = 0.0;
+    for (size_t i = 0; i < curve.y.size(); ++i) curve.y[i] += object_curve.y[i] / double(objects.size());
+    curve.auc += object_curve.auc / double(objects.size());
     frames += static_cast<int>(errors.size());
     row.items.push_back(std::move(item));
   }
@@ -104,6 +128,7 @@ ReportRow ScoreRow(const std::string& model, const std::vector<ObjectData>& obje
   row.metrics.Set("frames", frames, Unit::kCount);
   if (!results.empty() && !results[0].empty() && results[0][0].matches >= 0)
     row.metrics.Set("identity_fallbacks", fallbacks, Unit::kCount);
+  row.curves.push_back(std::move(curve));
   row.items.insert(row.items.end(), frame_items.begin(), frame_items.end());
   return row;
 }

@@ -49,10 +49,12 @@ using PosePredictions = std::vector<PoseObjectPrediction>;
 
 // Runs every model: one Report row per model with pose_1cm_1deg,
 // pose_3cm_3deg, pose_5cm_5deg (fractions, per object then averaged over
-// objects), items per object ("object:<name>") and per frame
-// ("frame:<object>/<stem>": rotation_error_deg, translation_error_cm,
-// matches, inliers). `predictions` (optional) receives each model's poses in
-// report row order.
+// objects), the curve "pose" (accuracy vs k cm AND k deg, k = 0..10, per
+// object then averaged; exact AUC), items per object ("object:<name>") and
+// per frame ("frame:<object>/<stem>": rotation_error_deg,
+// translation_error_cm, matches, inliers; attributes object, frame, image,
+// folder). `predictions` (optional) receives each model's poses in report
+// row order.
 Report RunPoseTask(const PoseTaskOptions& options, FeatureProvider& provider, Progress& progress,
                    const CancelToken& cancel, std::vector<PosePredictions>* predictions = nullptr);
 

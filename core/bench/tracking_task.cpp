@@ -38,6 +38,29 @@ std::string ProtocolName(const track::TrackPreset& p) {
       p.tracker.anchor_threshold, p.tracker.visible_threshold);
 }
 
+// The frame where the visible ground-truth points (each group's query frame
+// left out, as strided scoring does) have the largest mean error at 256x256;
+// {-1, 0} when no frame has one. `predictions` are checked by the caller.
+std::pair<int, double> WorstFrame(const TapVidVideo& video, const std::vector<TrackSet>& predictions) {
+  std::vector<double> sum(video.frames, 0.0);
+  std::vector<int> count(video.frames, 0);
+  const double sx = 256.0 / video.width, sy = 256.0 / video.height;
+  for (size_t g = 0; g < video.groups.size(); ++g) {
+    const TrackSet& truth = video.groups[g].truth;
+    for (int n = 0; n < truth.tracks; ++n)
+      for (int t = 0; t < truth.frames && t < video.frames; ++t) {
+        if (t == video.groups[g].frame || truth.Occluded(n, t)) continue;
+        sum[t] +=
+            std::hypot((predictions[g].X(n, t) - truth.X(n, t)) * sx, (predictions[g].Y(n, t) - truth.Y(n, t)) * sy);
+        ++count[t];
+      }
+  }
+  std::pair<int, double> worst{-1, 0.0};
+  for (int t = 0; t < video.frames; ++t)
+    if (count[t] > 0 && (worst.first < 0 || sum[t] / count[t] > worst.second)) worst = {t, sum[t] / count[t]};
+  return worst;
+}
+
 VideoScore ScoreVideo(const TapVidVideo& video, const std::vector<TrackSet>& predictions, const std::string& source) {
   VideoScore score;
   std::vector<double> errors;
@@ -48,6 +71,11 @@ VideoScore ScoreVideo(const TapVidVideo& video, const std::vector<TrackSet>& pre
   if (!video.name.empty()) score.item.attributes.emplace_back("name", video.name);
   score.item.attributes.emplace_back("frames", std::to_string(video.frames));
   score.item.attributes.emplace_back("source", source);
+  const auto [worst, worst_error] = WorstFrame(video, predictions);
+  if (worst >= 0) {
+    score.item.attributes.emplace_back("worst_frame", std::to_string(worst));
+    score.item.metrics.Set("worst_frame_error_px", worst_error, Unit::kPixels);
+  }
   score.curve = ScoreErrors(errors, {}, "pts_within", "px", kCurveMax, kCurveSteps);
   score.has_visible = !errors.empty();
   return score;

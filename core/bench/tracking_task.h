@@ -31,9 +31,12 @@ struct TrackingTaskOptions {
 // Runs every model: one Report row per model with tapnet's metrics
 // (occlusion_accuracy, pts_within_{1,2,4,8,16}, jaccard_{...},
 // average_jaccard, average_pts_within_thresh; fractions, mean over videos),
-// items per video ("video:<idx>"), the pts_within-vs-pixels curve over
-// 0..16 px at 256x256, and the preset in the protocol. `predictions`
-// (optional) receives each model's tracks in benchmark pixels, in row order.
+// items per video ("video:<idx>"; attributes name, frames, source = the
+// frames folder or "<pickle>:<name>", worst_frame = the frame whose visible
+// points have the largest mean error, given as worst_frame_error_px), the
+// pts_within-vs-pixels curve over 0..16 px at 256x256, and the preset in
+// the protocol. `predictions` (optional) receives each model's tracks in
+// benchmark pixels, in row order.
 Report RunTrackingTask(const TrackingTaskOptions& options, FeatureProvider& provider, Progress& progress,
                        const CancelToken& cancel, std::vector<track::TapVidPredictions>* predictions = nullptr);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/finetune/recomputed_attention.h"
 #include "core/finetune/smooth_ap_loss.h"
 #include "core/util/check.h"
 
@@ -14,7 +15,7 @@ using model::BlockImpl;
 
 // One block with LoRA, out of place so autograd can differentiate it (same
 // arithmetic as BlockImpl::forward and the reference _LoRA_qkv).
-at::Tensor DifferentiableBlock(const BlockImpl& block, const at::Tensor& x) {
+at::Tensor DifferentiableBlock(const BlockImpl& block, const at::Tensor& x, bool recompute_attention) {
   const auto& attn = *block.attn;
   const int64_t batch = x.size(0), n = x.size(1), dim = x.size(2), heads = attn.heads, d = dim / heads;
   const at::Tensor h = block.norm1->forward(x);
@@ -26,8 +27,9 @@ at::Tensor DifferentiableBlock(const BlockImpl& block, const at::Tensor& x) {
   }
   const at::Tensor parts = qkv.view({batch, n, 3, heads, d}).permute({2, 0, 3, 1, 4});
   const at::Tensor q = parts[0] * std::pow(double(d), -0.5), k = parts[1], v = parts[2];
-  const at::Tensor attn_out = at::softmax(at::matmul(q, k.transpose(-2, -1)), -1);
-  at::Tensor y = attn.proj->forward(at::matmul(attn_out, v).transpose(1, 2).reshape({batch, n, dim}));
+  const at::Tensor mixed = recompute_attention ? RecomputedAttention(q, k, v)
+                                               : at::matmul(at::softmax(at::matmul(q, k.transpose(-2, -1)), -1), v);
+  at::Tensor y = attn.proj->forward(mixed.transpose(1, 2).reshape({batch, n, dim}));
   if (block.ls1) y = y * block.ls1->gamma;
   at::Tensor out = x + y;
   const auto& mlp = *block.mlp;
@@ -134,7 +136,7 @@ at::Tensor AdapterModel::TokenMap(const at::Tensor& images) const {
   }
   for (const auto& block : *backbone_->blocks) {
     const auto* b = block->as<BlockImpl>();
-    if (b->attn->lora) x = DifferentiableBlock(*b, x);
+    if (b->attn->lora) x = DifferentiableBlock(*b, x, recompute_attention_);
   }
   const int64_t prefix = 1 + cfg.num_register_tokens, p = cfg.patch_size;
   const int64_t gh = images.size(2) / p, gw = images.size(3) / p;

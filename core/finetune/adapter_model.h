@@ -43,6 +43,10 @@ class AdapterModel {
   // extractor that sees the weights as they train.
   model::VisionTransformer BackboneModule() const { return backbone_; }
   model::RefineHead RefineModule() const { return refine_; }
+  // On (the default): trained blocks keep q, k, v instead of the attention
+  // probabilities and recompute them in backward (recomputed_attention.h);
+  // off: plain autograd, as the reference trainer.
+  void SetRecomputeAttention(bool on) { recompute_attention_ = on; }
 
  private:
   at::Tensor TokenMap(const at::Tensor& images) const;
@@ -50,6 +54,7 @@ class AdapterModel {
   model::VisionTransformer backbone_;
   model::RefineHead refine_{nullptr};
   int64_t rank_;
+  bool recompute_attention_ = true;
 };
 
 // Token grid (rows, cols) the reference uses for an image of h x w pixels.

@@ -52,6 +52,7 @@ model::VisionTransformer MakeBackbone(const FinetuneOptions& o) {
 AdapterModel MakeModel(const FinetuneOptions& o) {
   AdapterModel m(MakeBackbone(o), o.rank);
   m.InitAdapter(o.seed);
+  m.SetRecomputeAttention(o.recompute_attention);
   if (o.save_backbone) {
     std::filesystem::create_directories(o.out_dir);
     io::WriteTorchCheckpoint((std::filesystem::path(o.out_dir) / kBackboneFileName).string(),

@@ -33,12 +33,13 @@ struct FinetuneOptions {
   TrainingDataOptions data;                       // renders, points, augmentations
   SmoothApOptions loss;                           // thresholds and temperature
   uint64_t seed = 42;                             // adapter init, pair sampling, augmentations
-  int64_t pair_cycle = 0;        // 0: a new pair every step; k: reuse the first k pairs (overfit demos)
-  std::string out_dir;           // checkpoints go here ("" = none written)
-  int64_t checkpoint_every = 0;  // steps between checkpoints (0 = only at the end)
-  std::string resume;            // checkpoint to continue from
-  ProbeOptions probe;            // held-out probe before, every probe.every steps and after training
-  bool save_backbone = false;    // also write the backbone as out_dir/backbone.pth (random_init demos)
+  int64_t pair_cycle = 0;           // 0: a new pair every step; k: reuse the first k pairs (overfit demos)
+  std::string out_dir;              // checkpoints go here ("" = none written)
+  int64_t checkpoint_every = 0;     // steps between checkpoints (0 = only at the end)
+  std::string resume;               // checkpoint to continue from
+  ProbeOptions probe;               // held-out probe before, every probe.every steps and after training
+  bool save_backbone = false;       // also write the backbone as out_dir/backbone.pth (random_init demos)
+  bool recompute_attention = true;  // recompute attention in backward (far less memory, same gradients)
   // Canonical arch name (backbone + "_reg" when reg).
   std::string Arch() const;
   bool Check() const;

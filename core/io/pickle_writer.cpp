@@ -114,6 +114,64 @@ void PickleWriter::Put() {
   ++next_memo_;
 }
 
+void PickleWriter::Latin1Bytes(const void* data, size_t size) {
+  const auto* in = static_cast<const uint8_t*>(data);
+  std::string text;
+  text.reserve(size + size / 2);
+  for (size_t i = 0; i < size; ++i) {  // code point = byte value, as UTF-8
+    if (in[i] < 0x80) {
+      text += static_cast<char>(in[i]);
+    } else {
+      text += static_cast<char>(0xc0 | (in[i] >> 6));
+      text += static_cast<char>(0x80 | (in[i] & 0x3f));
+    }
+  }
+  Global("_codecs", "encode");
+  String(text);
+  String("latin1");
+  Tuple(2);
+  Reduce();
+}
+
+void PickleWriter::NumpyArray(const std::string& descr, const std::vector<int64_t>& shape, const void* data,
+                              size_t size) {
+  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '>' && descr[0] != '|' && descr[0] != '='))
+    throw Error("numpy dtype '" + descr + "' needs a byte order and a kind, e.g. <f4");
+  Global("numpy.core.multiarray", "_reconstruct");
+  Global("numpy", "ndarray");
+  Int(0);
+  Tuple(1);
+  Latin1Bytes("b", 1);
+  Tuple(3);
+  Reduce();
+  Mark();  // state: (1, shape, dtype, fortran, data)
+  Int(1);
+  Mark();
+  for (int64_t d : shape) Int(d);
+  TupleFromMark();
+  Global("numpy", "dtype");
+  String(descr.substr(1));
+  Bool(false);
+  Bool(true);
+  Tuple(3);
+  Reduce();
+  Mark();  // dtype state: (3, byte order, None, None, None, -1, -1, 0)
+  Int(3);
+  String(descr.substr(0, 1) == "=" ? "<" : descr.substr(0, 1));
+  None();
+  None();
+  None();
+  Int(-1);
+  Int(-1);
+  Int(0);
+  TupleFromMark();
+  Build();
+  Bool(false);
+  Latin1Bytes(data, size);
+  TupleFromMark();
+  Build();
+}
+
 void PickleWriter::Json(const nlohmann::json& value, int depth) {
   if (depth > 200) throw Error("metadata nests too deeply to pickle");
   switch (value.type()) {

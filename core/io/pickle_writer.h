@@ -1,7 +1,8 @@
 // Emits pickle protocol 2 opcodes, the way Python's pickler does, for the
 // small set of values our checkpoints need: None, bools, ints, floats,
-// strings, lists, tuples, dicts, globals, REDUCE and persistent ids. Used by
-// the torch checkpoint writer; the output loads with torch.load(weights_only=True).
+// strings, lists, tuples, dicts, globals, REDUCE, persistent ids and numpy
+// arrays. Used by the torch checkpoint writer (the output loads with
+// torch.load(weights_only=True)) and the TAP-Vid sequence writer.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -40,6 +41,13 @@ class PickleWriter {
   // Memoizes the top of the stack (BINPUT / LONG_BINPUT).
   void Put();
   void Stop();
+
+  // Raw bytes as protocol 2 does it: _codecs.encode(latin-1 text, "latin1").
+  void Latin1Bytes(const void* data, size_t size);
+  // A C-contiguous numpy array as numpy pickles one (_reconstruct + BUILD);
+  // `descr` is a dtype string such as "|u1", "<f4" or "|b1", `data` holds
+  // exactly prod(shape) items.
+  void NumpyArray(const std::string& descr, const std::vector<int64_t>& shape, const void* data, size_t size);
 
   // Any JSON value: objects -> dict, arrays -> list, numbers, strings, bools, null.
   void Json(const nlohmann::json& value, int depth = 0);

@@ -71,7 +71,11 @@ std::vector<cv::Point3d> ReadKeypoints3d(const std::string& path) {
 int IndexAt(const nlohmann::json& value, const std::string& path) {
   if (!value.is_number() || value.get<double>() != std::floor(value.get<double>()))
     throw Error("assign_matrix holds a value that is not an integer", {path, std::nullopt, "assign_matrix"});
-  return static_cast<int>(value.get<double>());
+  const double index = value.get<double>();
+  if (index < 0 || index > std::numeric_limits<int>::max())  // checked before the cast (UB beyond int)
+    throw Error(fmt::format("assign_matrix holds the index {}, out of range", index),
+                {path, std::nullopt, "assign_matrix"}, "a corrupt anno_loftr file");
+  return static_cast<int>(index);
 }
 
 // keypoints2d[assign_matrix[0]] and keypoints3d[assign_matrix[1]] of one anno_loftr JSON.

@@ -2,6 +2,8 @@
 // (a random ViT-S/14 saved in the torch-hub layout stands in for real weights).
 #include <QtTest>
 
+#include <algorithm>
+
 #include <torch/torch.h>
 #include <QTemporaryDir>
 #include <opencv2/core.hpp>
@@ -75,6 +77,47 @@ class RegistryProviderTest : public QObject {
     file.write("not a checkpoint\n");
     file.close();
     QVERIFY(ErrorOf([&] { provider.AddCustom("dinov2_vits14", text, ""); }).find("notes.pth") != std::string::npos);
+  }
+
+  // Custom models outlive the session: the specs (absolute paths) go to the
+  // settings, come back without loading, and a moved file reads as missing.
+  void customModelsAreRestoredAndForgotten() {
+    m::VisionTransformer model(m::VitConfig::ForArch("dinov2_vits14"));
+    model->RandomInit(12);
+    const QString weights = dir_.filePath("restored_vits14.pth");
+    corrlens::io::WriteTorchCheckpoint(weights.toStdString(), m::BackboneStateDict(*model));
+
+    corrlens::app::RegistryProvider first;
+    int changes = 0;
+    first.OnCustomModelsChanged([&] { ++changes; });
+    const auto added = first.AddCustom("dinov2_vits14", weights, "");
+    QCOMPARE(changes, 1);
+    const QVector<corrlens::app::CustomModelSpec> specs = first.CustomModels();
+    QCOMPARE(specs.size(), 1);
+    QCOMPARE(specs[0].weights, QFileInfo(weights).absoluteFilePath());
+    QVERIFY(specs[0].adapter.isEmpty());
+
+    corrlens::app::RegistryProvider second;
+    const auto restored = second.RestoreCustom(specs[0]);
+    QCOMPARE(restored.id, added.id);
+    QVERIFY(restored.available);
+    QCOMPARE(second.Features()->Info(restored.id.toStdString()).dim, 384);
+    const auto listed = second.Models();
+    QVERIFY(std::any_of(listed.begin(), listed.end(), [&](const auto& e) { return e.id == added.id; }));
+
+    corrlens::app::RegistryProvider third;
+    const auto missing = third.RestoreCustom({"dinov2_vits14", dir_.filePath("moved.pth"), ""});
+    QVERIFY(!missing.available);
+    QVERIFY2(missing.details.contains("moved.pth") && missing.details.contains("missing"), qPrintable(missing.details));
+    QVERIFY(ErrorOf([&] { third.Features()->Info(missing.id.toStdString()); }).find("moved.pth") != std::string::npos);
+
+    QVERIFY(second.Forget(restored.id));
+    QVERIFY(!second.Forget(restored.id));
+    QVERIFY(!second.Forget("dense_sift"));
+    QVERIFY(second.CustomModels().isEmpty());
+    const auto after = second.Models();
+    QVERIFY(std::none_of(after.begin(), after.end(), [&](const auto& e) { return e.id == added.id; }));
+    QVERIFY(QFile::exists(weights));  // forgetting never deletes the user's file
   }
 };
 

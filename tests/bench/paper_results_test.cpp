@@ -36,6 +36,10 @@ class PaperResultsTest : public QObject {
     QVERIFY(results.Find("equivariance", "", "ape", "clip_vitb16"));
     QVERIFY(!results.Find("transfer", "paper", "pck_0.10", "dense_sift"));  // not in the paper
     QVERIFY(!results.Find("homography", "", "pck@5px", "dinov2_vitb14"));
+    // Pose: Table 7's 5cm-5deg, not Table 2's ablation (72.83).
+    const auto pose = results.Find("pose", "", "pose_5cm_5deg", "dinov2_vitb14+3dcorr");
+    QVERIFY(pose && pose->table == "Table 7 (arXiv v1)" && std::abs(pose->value - 0.7735) < 1e-12);
+    QVERIFY(results.Find("pose", "", "pose_1cm_1deg", "dinov2_vitb14"));
   }
 
   void MapsCatalogNames() {

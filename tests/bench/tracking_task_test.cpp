@@ -9,6 +9,7 @@
 #include "core/bench/task_catalog.h"
 #include "core/bench/tracking_task.h"
 #include "core/corr/feature_service.h"
+#include "core/track/tapvid_dataset.h"
 #include "core/util/error.h"
 #include "plugins/classical/classical_plugin.h"
 #include "tests/common/test_helpers.h"
@@ -68,6 +69,41 @@ class TrackingTaskTest : public QObject {
     QVERIFY(one.notes.back().find("cover 1 of the dataset's 2 videos") != std::string::npos);
     options.videos = 2;
     QVERIFY_THROWS_EXCEPTION(Error, ScoreTrackingPredictions(options, predictions[0]));
+  }
+
+  // The worst frame of a video: predictions equal to the truth except every
+  // track shifted by 20 px in x at one frame, so that frame's mean visible
+  // error is 20 * 256 / 427 px at 256x256 and every other frame's is 0.
+  void WorstFrameOfShiftedPredictions() {
+    TrackingTaskOptions options;
+    options.dataset = data_.Root();
+    const track::TapVidDataset data = track::LoadTapVid(data_.Root());
+    const track::TapVidVideo& video = data.videos.at(0);
+    QCOMPARE(video.width, 427);
+    const int shifted = video.groups.at(0).frame == 6 ? 7 : 6;
+    track::TapVidPredictions predictions;
+    for (const track::TapVidVideo& v : data.videos) {
+      track::TapVidPrediction p{v.video_idx, {}};
+      for (const track::TapVidQueries& g : v.groups) {
+        track::TrackSet tracks = g.truth;
+        if (v.video_idx == video.video_idx)
+          for (int n = 0; n < tracks.tracks; ++n) tracks.X(n, shifted) += 20.0;
+        p.groups.emplace_back(g.frame, std::move(tracks));
+      }
+      predictions.videos.push_back(std::move(p));
+    }
+    const Report report = ScoreTrackingPredictions(options, predictions);
+    const ReportItem& item = report.rows.at(0).items.at(0);
+    const auto attribute = [&item](const std::string& key) {
+      for (const auto& [k, v] : item.attributes)
+        if (k == key) return v;
+      return std::string();
+    };
+    QCOMPARE(attribute("worst_frame"), std::to_string(shifted));
+    QVERIFY(std::abs(item.metrics.Get("worst_frame_error_px") - 20.0 * 256.0 / 427.0) < 1e-9);
+    QCOMPARE(attribute("source"), video.frames_dir);
+    // A perfect video: its worst frame has no error.
+    QCOMPARE(report.rows[0].items.at(1).metrics.Get("worst_frame_error_px"), 0.0);
   }
 
   void OfficialPickleAndCatalog() {

@@ -36,6 +36,15 @@ inline CliResult RunCli(const QStringList& args, int timeout_ms = 120000) {
   return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
           QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
 }
+
+// True when the run failed with exit code 1 and one "corrlens-cli: error:"
+// line containing `needle`; otherwise logs what it did instead.
+inline bool FailsWith(const CliResult& r, const QString& needle) {
+  const QString err = r.err.trimmed();
+  if (r.code == 1 && err.startsWith("corrlens-cli: error:") && !err.contains('\n') && err.contains(needle)) return true;
+  qWarning("exit %d, stderr: %s", r.code, qPrintable(r.err));
+  return false;
+}
 #endif
 
 }  // namespace corrlens::test

@@ -7,8 +7,13 @@ files are committed and CTest replays them (label fuzz).
   lists and with numpy arrays; the official file with an embedded video).
 - pf_pascal: the header and a few rows of the reference's pair CSV format,
   plus rows with mismatched keypoint counts.
+- onepose: one-frame OnePose-LowTexture objects, the files joined by the
+  target's separator (anno_loftr JSON, anno_3d_average.npz, intrin_ba,
+  poses_ba, box3d_corners): stored and deflated npz, both intrinsics forms,
+  an empty assign_matrix, no pose and no box.
 - session: a v2 session file (pair workspace) and a v1 pair session.
 """
+import io
 import json
 import os
 import pickle
@@ -60,6 +65,34 @@ def pf_pascal():
     write("pf_pascal", "pairs.csv", ("\n".join(rows) + "\n").encode())
 
 
+ONEPOSE_SEPARATOR = b"\n%%onepose%%\n"
+
+
+def onepose():
+    rng = np.random.default_rng(11)
+    points = rng.uniform(-0.1, 0.1, size=(5, 3)).astype(np.float32)
+    def npz(compressed):
+        buffer = io.BytesIO()
+        (np.savez_compressed if compressed else np.savez)(buffer, keypoints3d=points,
+                                                          descriptors3d=np.zeros((5, 2), np.float32))
+        return buffer.getvalue()
+    anno = json.dumps({"keypoints2d": [[10.5, 20.0], [30, 40], [50.25, 60], [70, 80]],
+                       "assign_matrix": [[0, 1, 3], [4, 0, 2]]}).encode()
+    intrin = b"600.0 0 320\n0 600.0 240\n0 0 1\n"
+    named = b"fx: 600.0\nfy: 601.5\ncx: 320\ncy: 240\n"
+    c, s = np.cos(0.3), np.sin(0.3)
+    pose = "".join(f"{r[0]} {r[1]} {r[2]} {r[3]}\n" for r in
+                   [[c, -s, 0, 0.01], [s, c, 0, -0.02], [0, 0, 1, 0.5], [0, 0, 0, 1]]).encode()
+    box = "# corners\n" + "".join(f"{x} {y} {z}\n" for x in (-0.1, 0.1) for y in (-0.1, 0.1) for z in (-0.1, 0.1))
+    def join(*parts):
+        return ONEPOSE_SEPARATOR.join(parts)
+    write("onepose", "object.bin", join(anno, npz(False), intrin, pose, box.encode()))
+    write("onepose", "deflated-named.bin", join(anno, npz(True), named, pose, box.encode()))
+    write("onepose", "no-pose-no-box.bin", join(anno, npz(False), intrin))
+    empty = json.dumps({"keypoints2d": [], "assign_matrix": []}).encode()
+    write("onepose", "empty-assign.bin", join(empty, npz(False), intrin, pose))
+
+
 def session():
     v2 = {"format": "corrlens-session", "version": 2, "models": ["dense-sift"],
           "view": {"heatmap_opacity": 0.5},
@@ -71,4 +104,5 @@ def session():
 if __name__ == "__main__":
     tapvid()
     pf_pascal()
+    onepose()
     session()

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-240}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pickle torch safetensors npy tensor_file image tapvid pf_pascal session)
+[ ${#targets[@]} -gt 0 ] || targets=(pickle torch safetensors npy tensor_file image tapvid pf_pascal onepose session)
 
 if [ "${NO_BUILD:-0}" != 1 ]; then  # NO_BUILD=1: use the fuzz_* already built
   [ -f build/fuzz/build.ninja ] || cmake --preset fuzz
@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$t" "build/fuzz/artifacts/$t" build/fuzz/logs
   echo "fuzz: $t for ${seconds}s"
   status=0
-  "build/fuzz/tests/fuzz/fuzz_$t" "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" $(case $t in tapvid | pf_pascal | session) ;; *) echo tests/data/io ;; esac) \
+  "build/fuzz/tests/fuzz/fuzz_$t" "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" $(case $t in tapvid | pf_pascal | onepose | session) ;; *) echo tests/data/io ;; esac) \
     -dict="tests/fuzz/dict/$t.dict" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t/" \
     >"build/fuzz/logs/$t.log" 2>&1 || status=$?

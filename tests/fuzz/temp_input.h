@@ -11,12 +11,17 @@
 
 namespace corrlens::fuzz {
 
-// Writes `size` bytes to <tmp>/corrlens-fuzz-<pid>/<name> and returns the path.
-inline std::string WriteTempInput(const uint8_t* data, size_t size, const std::string& name) {
+// <tmp>/corrlens-fuzz-<pid>, created.
+inline std::filesystem::path TempDir() {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("corrlens-fuzz-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const fs::path path = dir / name;
+  return dir;
+}
+
+// Writes `size` bytes to TempDir()/<name> and returns the path.
+inline std::string WriteTempInput(const uint8_t* data, size_t size, const std::string& name) {
+  const std::filesystem::path path = TempDir() / name;
   if (FILE* f = std::fopen(path.c_str(), "wb")) {
     if (size > 0) std::fwrite(data, 1, size, f);
     std::fclose(f);

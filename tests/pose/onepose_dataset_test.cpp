@@ -131,6 +131,9 @@ class OnePoseDatasetTest : public QObject {
     QVERIFY(Names(ReadError(layout_), json, "out of range"));
     std::ofstream(json) << R"({"keypoints2d": [[1, 2]], "assign_matrix": [[0, 0]]})";
     QVERIFY(Names(ReadError(layout_), json, "not a 2 x k list"));
+    // Beyond int (found by fuzz_onepose: the cast was undefined), refused before the cast.
+    std::ofstream(json) << R"({"keypoints2d": [[1, 2]], "assign_matrix": [[1e20], [0]]})";
+    QVERIFY(Names(ReadError(layout_), json, "assign_matrix holds the index 1e+20, out of range"));
   }
 
   void NonRigidPose() {

@@ -55,8 +55,10 @@ class PoseTaskTest : public QObject {
     QVERIFY(report.protocol.rfind("paper: every 10th test frame", 0) == 0);
     QCOMPARE(report.rows.size(), size_t(1));
     const ReportRow& row = report.rows[0];
-    qInfo("dense_sift, paper preset (2 frames): 1/3/5: %.3f %.3f %.3f (%.1f s)", RowMetric(report, "pose_1cm_1deg"),
-          RowMetric(report, "pose_3cm_3deg"), RowMetric(report, "pose_5cm_5deg"), row.seconds);
+    qInfo("dense_sift, paper preset (2 frames): 1/3/5: %.3f %.3f %.3f, AUC@10 %.3f (%.1f s)",
+          RowMetric(report, "pose_1cm_1deg"), RowMetric(report, "pose_3cm_3deg"), RowMetric(report, "pose_5cm_5deg"),
+          row.curves.at(0).auc, row.seconds);
+    QCOMPARE(row.curves.at(0).y.at(5), RowMetric(report, "pose_5cm_5deg"));
     QCOMPARE(RowMetric(report, "frames"), 2.0);
     QCOMPARE(RowMetric(report, "objects"), 1.0);
     QCOMPARE(RowMetric(report, "pose_5cm_5deg"), 1.0);
@@ -120,6 +122,41 @@ class PoseTaskTest : public QObject {
     const Report nan = ScorePosePredictions(options, "nan", truth);
     QCOMPARE(RowMetric(nan, "pose_5cm_5deg"), 0.5);
     QVERIFY(!Item(nan.rows[0], "frame:" + object_ + "/0")->metrics.Has("rotation_error_deg"));
+    QCOMPARE(nan.rows[0].curves.at(0).y.back(), 0.5);  // never passes, even at 10 cm / 10 deg
+  }
+
+  // The accuracy vs k cm / k deg curve on two frames with errors set by hand:
+  // frame 0 off by 2.5 cm (exact rotation), frame 8 turned by 6.5 deg (exact
+  // translation), so max(cm, deg) = 2.5 and 6.5.
+  void CurveOfGivenErrors() {
+    PoseTaskOptions options = Options();
+    const auto frames = pose::ReadOnePoseTestFrames({root_, object_}, options.preset);
+    QCOMPARE(frames.size(), size_t(2));
+    PosePredictions given{{object_, {}}};
+    cv::Matx44d shifted = frames[0].cam_from_object;
+    shifted(0, 3) += 0.025;
+    const double a = 6.5 * M_PI / 180.0;
+    const cv::Matx44d turn(std::cos(a), -std::sin(a), 0, 0, std::sin(a), std::cos(a), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1);
+    cv::Matx44d turned = turn * frames[1].cam_from_object;
+    for (int r = 0; r < 3; ++r) turned(r, 3) = frames[1].cam_from_object(r, 3);
+    given[0].frames = {{frames[0].name, shifted}, {frames[1].name, turned}};
+    const Report report = ScorePosePredictions(options, "given", given);
+    const Curve& curve = report.rows.at(0).curves.at(0);
+    QCOMPARE(curve.name, std::string("pose"));
+    QCOMPARE(curve.x, (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+    const std::vector<double> expected = {0, 0, 0, 0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1};
+    for (size_t k = 0; k < expected.size(); ++k) QVERIFY2(curve.y[k] == expected[k], qPrintable(QString::number(k)));
+    // Exact area of the step curve over [0, 10]: mean of (1 - 2.5 / 10, 1 - 6.5 / 10).
+    QVERIFY(std::abs(curve.auc - 0.55) < 1e-9);
+    // The curve meets the summary metrics at k = 1, 3, 5.
+    QCOMPARE(curve.y[1], RowMetric(report, "pose_1cm_1deg"));
+    QCOMPARE(curve.y[3], RowMetric(report, "pose_3cm_3deg"));
+    QCOMPARE(curve.y[5], RowMetric(report, "pose_5cm_5deg"));
+    // Frame items say where the object folder is (the GUI opens them there).
+    const ReportItem* frame = Item(report.rows[0], "frame:" + object_ + "/8");
+    QVERIFY(std::find(frame->attributes.begin(), frame->attributes.end(),
+                      std::pair<std::string, std::string>("folder", pose::OnePoseLayout{root_, object_}.ObjectDir())) !=
+            frame->attributes.end());
   }
 
   void BadPredictions() {

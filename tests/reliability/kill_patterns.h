@@ -8,11 +8,14 @@
 
 #include <torch/types.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/bench/report.h"
 #include "core/feature/feature_map.h"
 #include "core/finetune/checkpoint.h"
+#include "tests/common/local_http_server.h"
 #include "ui/session_file.h"
 
 namespace corrlens::reliability {
@@ -115,6 +118,22 @@ inline std::string CheckReport(const bench::Report& report) {
   for (int k = 0; k < 20; ++k) {
     if (report.rows[0].items[k].metrics.Get("value") != v + k) return "items of another run";
   }
+  return "";
+}
+
+// Downloads: the loopback server's deterministic files, 2 MB each, three
+// names in rotation.
+constexpr int kDownloadBytes = 2'000'000;
+
+inline std::string DownloadName(long i) { return "file-" + std::to_string(i % 3) + ".bin"; }
+
+// "" when the file at `path` is exactly the server's `name`.
+inline std::string CheckDownload(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const QByteArray expected = test::ServerContent(QString::fromStdString(name), kDownloadBytes);
+  if (bytes.size() != size_t(expected.size())) return "cut short: " + std::to_string(bytes.size()) + " bytes";
+  if (bytes != expected.toStdString()) return "wrong bytes";
   return "";
 }
 

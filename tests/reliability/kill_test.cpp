@@ -1,7 +1,7 @@
 // Crash-safe writes, proven: kill_writer (a child process) writes feature-
 // cache entries, session files, finetuning checkpoints and benchmark
-// databases in a loop and is killed with SIGKILL at random moments, 100
-// times per kind. After each kill, nothing corrupt reads as valid, the last
+// databases and downloads in a loop and is killed with SIGKILL at random
+// moments, 100 times per kind. After each kill, nothing corrupt reads as valid, the last
 // good state is intact, and leftovers are cleaned on the next start.
 #include <QProcess>
 #include <QTemporaryDir>
@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/corr/feature_cache.h"
+#include "core/download/http_download.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "tests/reliability/kill_patterns.h"
@@ -28,19 +29,23 @@ namespace {
 
 constexpr int kKills = 100;
 
-// Starts the writer, waits until its first version is complete, lets it run
-// for a random time (0-40 ms) and kills it.
-void RunAndKill(const QString& kind, const QString& dir, std::mt19937& rng) {
-  QProcess child;
-  child.start(QStringLiteral(CORRLENS_KILL_WRITER), {kind, dir});
-  QVERIFY2(child.waitForStarted(10000), "kill_writer did not start");
-  QVERIFY2(child.waitForReadyRead(60000),
-           qPrintable("no 'ready' from kill_writer " + kind + ": " + child.readAllStandardError()));
-  QCOMPARE(child.readLine().trimmed(), QByteArray("ready"));
+// One line from the writer server, "" after `ms` without one.
+QByteArray ReadLine(QProcess& server, int ms) {
+  while (!server.canReadLine())
+    if (!server.waitForReadyRead(ms)) return {};
+  return server.readLine().trimmed();
+}
+
+// Has the server fork a writer of `kind`, waits until its first version is
+// complete, lets it run for a random time (0-40 ms) and kills it.
+void RunAndKill(QProcess& server, const QString& kind, const QString& dir, std::mt19937& rng, const QString& url = {}) {
+  server.write((kind + ' ' + dir + ' ' + url + '\n').toUtf8());
+  const QByteArray ready = ReadLine(server, 60000);
+  QVERIFY2(ready.startsWith("ready "), qPrintable("kill_writer " + kind + " did not start: " + ready));
+  const int pid = ready.mid(6).toInt();
   std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(rng)));
-  ::kill(static_cast<pid_t>(child.processId()), SIGKILL);
-  QVERIFY(child.waitForFinished(10000));
-  QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+  ::kill(static_cast<pid_t>(pid), SIGKILL);
+  QCOMPARE(ReadLine(server, 10000), QByteArray("exit " + QByteArray::number(pid) + " signal 9"));
 }
 
 // Files in `dir` whose names mark them as temporaries of an atomic write.
@@ -66,11 +71,22 @@ class KillTest : public QObject {
   Q_OBJECT
 
  private slots:
+  void initTestCase() {
+    server_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    server_.start(QStringLiteral(CORRLENS_KILL_WRITER), {"serve"});
+    QVERIFY2(server_.waitForStarted(10000), "kill_writer did not start");
+  }
+
+  void cleanupTestCase() {
+    server_.closeWriteChannel();
+    QVERIFY(server_.waitForFinished(10000));
+  }
+
   void featureCache() {
     QTemporaryDir dir;
     std::mt19937 rng(1);
     for (int k = 0; k < kKills; ++k) {
-      RunAndKill("cache", dir.path(), rng);
+      RunAndKill(server_, "cache", dir.path(), rng);
       FeatureCacheOptions options;
       options.directory = dir.path().toStdString();
       options.memory_bytes = 0;
@@ -102,7 +118,7 @@ class KillTest : public QObject {
     std::mt19937 rng(2);
     const QString path = dir.filePath("session.corrlens");
     for (int k = 0; k < kKills; ++k) {
-      RunAndKill("session", dir.path(), rng);
+      RunAndKill(server_, "session", dir.path(), rng);
       ui::SessionContents contents;
       QString error;
       QVERIFY2(ui::ReadSessionFile(path, &contents, &error), qPrintable(QString("kill %1: %2").arg(k).arg(error)));
@@ -121,7 +137,7 @@ class KillTest : public QObject {
     std::mt19937 rng(3);
     const std::string path = dir.filePath("last.ckpt").toStdString();
     for (int k = 0; k < kKills; ++k) {
-      RunAndKill("checkpoint", dir.path(), rng);
+      RunAndKill(server_, "checkpoint", dir.path(), rng);
       finetune::FinetuneCheckpoint c;
       try {
         c = finetune::ReadFinetuneCheckpoint(path);
@@ -143,7 +159,7 @@ class KillTest : public QObject {
     const QString path = dir.filePath("results.sqlite");
     int finished_before = 0;
     for (int k = 0; k < kKills; ++k) {
-      RunAndKill("results", dir.path(), rng);
+      RunAndKill(server_, "results", dir.path(), rng);
       ui::ResultsStore store;
       QString error;
       QVERIFY2(store.Open(path, &error), qPrintable(QString("kill %1: %2").arg(k).arg(error)));
@@ -163,7 +179,46 @@ class KillTest : public QObject {
     }
   }
 
+  // Downloads: a placed file is always complete (the previous ones stay),
+  // what a killed download leaves is resumed, never placed as it is.
+  void downloads() {
+    test::LocalHttpServer http;
+    QVERIFY(http.Ok());
+    QTemporaryDir dir;
+    std::mt19937 rng(5);
+    const std::string root = dir.path().toStdString();
+    for (int k = 0; k < kKills; ++k) {
+      RunAndKill(server_, "download", dir.path(), rng, http.Url());
+      QCOMPARE(QString::fromStdString(reliability::CheckDownload(root + "/base.bin", "base.bin")), QString());
+      for (int i = 0; i < 3; ++i) {
+        const std::string name = reliability::DownloadName(i);
+        if (!stdfs::exists(root + "/" + name)) continue;
+        const std::string defect = reliability::CheckDownload(root + "/" + name, name);
+        QVERIFY2(defect.empty(), qPrintable(QString("kill %1, %2: %3").arg(k).arg(name.c_str(), defect.c_str())));
+      }
+    }
+    // Every partial file left by the last kill completes correctly.
+    auto downloader = download::Downloader::Create(download::NetworkOptions{});
+    Progress progress;
+    int resumed = 0;
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = reliability::DownloadName(i);
+      download::DownloadRequest request;
+      request.url = http.UrlStd("/files/" + QString::fromStdString(name) +
+                                "?size=" + QString::number(reliability::kDownloadBytes));
+      request.destination = root + "/" + name;
+      request.expected_size = reliability::kDownloadBytes;
+      if (stdfs::exists(request.destination)) continue;
+      resumed += downloader->Fetch(request, progress, CancelToken{}).resumed;
+      QCOMPARE(QString::fromStdString(reliability::CheckDownload(request.destination, name)), QString());
+      QVERIFY(!stdfs::exists(request.PartialPath()));
+    }
+    qInfo("partial files resumed after the last kill: %d", resumed);
+  }
+
  private:
+  QProcess server_;
+
   // Files next to `name` in `dir` other than itself (temporaries).
   static int LeftoverCount(const QString& dir, const QString& name) {
     int n = 0;

@@ -1,20 +1,32 @@
-// Child process of kill_test.cpp: writes one kind of file in a loop until it
-// is killed. Every version it writes is self-consistent (its content is a
-// function of one counter), so the parent can tell a torn or mixed write
-// from a complete one. Prints "ready" once the first version is complete.
+// Writer of kill_test.cpp: writes one kind of file in a loop until it is
+// killed. Every version it writes is self-consistent (its content is a
+// function of one counter), so the test can tell a torn or mixed write from a
+// complete one. Prints "ready PID" once the first version is complete.
 //
-//   kill_writer cache|session|checkpoint|results DIR
+//   kill_writer KIND DIR [URL]   write in this process
+//   kill_writer serve            read "KIND DIR [URL]" lines on stdin; fork a
+//                                writer per line (libraries are loaded once,
+//                                so 100 kills take seconds, not minutes) and
+//                                print "exit PID STATUS" when it has died
+// KIND: cache|session|checkpoint|results|download (URL: the loopback server).
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
 
 #include <torch/types.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
 #include <string>
 
 #include "core/bench/report.h"
 #include "core/corr/feature_cache.h"
+#include "core/download/http_download.h"
 #include "core/finetune/checkpoint.h"
 #include "tests/reliability/kill_patterns.h"
 #include "ui/results_store.h"
@@ -26,7 +38,7 @@ namespace {
 
 void Ready(long i) {
   if (i == 0) {
-    std::printf("ready\n");
+    std::printf("ready %d\n", static_cast<int>(::getpid()));
     std::fflush(stdout);
   }
 }
@@ -79,24 +91,80 @@ void Ready(long i) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  QCoreApplication app(argc, argv);
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: kill_writer cache|session|checkpoint|results DIR\n");
-    return 2;
+// "base.bin" once (the good state that must survive), then the rotating
+// files again and again: each is removed and downloaded anew, resuming what
+// a killed writer left.
+[[noreturn]] void WriteDownloads(const std::string& dir, const std::string& url) {
+  auto downloader = download::Downloader::Create(download::NetworkOptions{});
+  Progress progress;
+  CancelToken cancel;
+  auto fetch = [&](const std::string& name) {
+    download::DownloadRequest request;
+    request.url = url + "/files/" + name + "?size=" + std::to_string(reliability::kDownloadBytes);
+    request.destination = dir + "/" + name;
+    request.expected_size = reliability::kDownloadBytes;
+    downloader->Fetch(request, progress, cancel);
+  };
+  if (!std::filesystem::exists(dir + "/base.bin")) fetch("base.bin");
+  for (long i = 0;; ++i) {
+    const std::string name = reliability::DownloadName(i);
+    std::filesystem::remove(dir + "/" + name);
+    fetch(name);
+    Ready(i);
   }
-  const std::string kind = argv[1], dir = argv[2];
+}
+
+int Write(const std::string& kind, const std::string& dir, const std::string& url) {
   try {
     if (kind == "cache") WriteCache(dir);
     if (kind == "session") WriteSession(dir);
     if (kind == "checkpoint") WriteCheckpoint(dir);
     if (kind == "results") WriteResults(dir);
+    if (kind == "download") WriteDownloads(dir, url);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kill_writer: %s\n", e.what());
     return 3;
   }
   std::fprintf(stderr, "kill_writer: unknown kind %s\n", kind.c_str());
   return 2;
+}
+
+// Forks one writer per request line; the parent only waits, so the children
+// start with every library loaded and no thread running.
+int Serve() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    std::string kind, dir, url;
+    in >> kind >> dir >> url;
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      std::printf("exit -1 fork failed\n");
+    } else if (pid == 0) {
+      std::_Exit(Write(kind, dir, url));
+    } else {
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      if (WIFSIGNALED(status))
+        std::printf("exit %d signal %d\n", static_cast<int>(pid), WTERMSIG(status));
+      else
+        std::printf("exit %d code %d\n", static_cast<int>(pid), WEXITSTATUS(status));
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QCoreApplication app(argc, argv);
+  if (argc == 2 && std::string(argv[1]) == "serve") return Serve();
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr,
+                 "usage: kill_writer serve | kill_writer cache|session|checkpoint|results|download DIR [URL]\n");
+    return 2;
+  }
+  return Write(argv[1], argv[2], argc == 4 ? argv[3] : "");
 }

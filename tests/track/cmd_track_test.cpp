@@ -22,12 +22,7 @@ namespace {
 QString Q(const std::string& s) { return QString::fromStdString(s); }
 
 // Exit code 1 and one "corrlens-cli: error: ..." line containing `needle`.
-bool FailsWith(const test::CliResult& r, const QString& needle) {
-  const QString err = r.err.trimmed();
-  if (r.code == 1 && err.startsWith("corrlens-cli: error:") && !err.contains('\n') && err.contains(needle)) return true;
-  qWarning("exit %d, stderr: %s", r.code, qPrintable(r.err));
-  return false;
-}
+using test::FailsWith;
 
 }  // namespace
 

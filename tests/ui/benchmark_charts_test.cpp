@@ -90,6 +90,22 @@ class BenchmarkChartsTest : public QObject {
     QCOMPARE(stars->count(), 3);  // PCK@0.05, 0.10, 0.15
     QVERIFY2(stars->name().contains(QString::fromStdString(expected->table)), qPrintable(stars->name()));
     QCOMPARE(stars->at(1), QPointF(0.1, 100.0 * expected->value));
+    // Pose: accuracy vs k cm / k deg with Table 7's values at k = 1, 3, 5.
+    Report pose;
+    pose.task = "pose";
+    ReportRow row;
+    row.model = "dinov2_vitb14";
+    for (const char* name : {"pose_1cm_1deg", "pose_3cm_3deg", "pose_5cm_5deg"}) row.metrics.Set(name, 0.5);
+    row.curves.push_back({"pose", "k cm and k deg", {0, 5, 10}, {0, 0.5, 1}, 0.5});
+    pose.rows = {row};
+    std::unique_ptr<QChart> poses(CreateCurveChart(pose, {QString(), Qt::SolidLine, "", paper}));
+    QCOMPARE(poses->series().size(), 2);
+    auto* pose_stars = qobject_cast<QScatterSeries*>(poses->series()[1]);
+    QVERIFY(pose_stars && pose_stars->count() == 3);
+    QVERIFY2(pose_stars->name().contains("Table 7"), qPrintable(pose_stars->name()));
+    QCOMPARE(pose_stars->at(2), QPointF(5, 67.45));  // DINOv2 baseline, 5cm-5deg
+    QCOMPARE(poses->axes(Qt::Horizontal)[0]->titleText(), QString("threshold (k cm and k deg)"));
+    QCOMPARE(SeriesNames(poses.get())[0], QString("dinov2_vitb14 (AUC 50.00%)"));
     // No paper numbers for models the paper did not evaluate.
     std::unique_ptr<QChart> sift(CreateCurveChart(PairReport("homography"), {QString(), Qt::SolidLine, "", paper}));
     QCOMPARE(sift->series().size(), 3);

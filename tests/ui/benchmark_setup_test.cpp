@@ -76,6 +76,25 @@ class BenchmarkSetupTest : public QObject {
     QVERIFY(setup.Problem("transfer").contains("test_pairs_pf_same_views.csv"));
   }
 
+  void everyTaskExplainsItsDataAndMetric() {
+    for (const std::string& task : corrlens::bench::TaskNames())
+      QVERIFY2(!TaskDataHelp(QString::fromStdString(task)).isEmpty(), task.c_str());
+    const QString pose = TaskDataHelp("pose");
+    QVERIFY(pose.contains("OnePose") && pose.contains("lowtexture_test_data/") && pose.contains("anno_3d_average.npz"));
+    QVERIFY(pose.contains("corrlens-cli render --format onepose"));
+    QVERIFY(pose.contains("1/3/5 deg and cm") && pose.contains("k = 0..10"));
+    // A missing pose dataset shows it under the task.
+    QTemporaryDir dir;
+    BenchmarkSettings settings;
+    settings.tasks = {"pose"};
+    BenchmarkSetup setup(settings);
+    setup.SetDataset("pose", dir.path());
+    QVERIFY(setup.Problem("pose").contains("lowtexture_test_data is missing"));
+    bool shown = false;
+    for (QLabel* label : setup.findChildren<QLabel*>()) shown |= label->text().contains("k = 0..10");
+    QVERIFY(shown);
+  }
+
   void planAndSettingsFollowThePanel() {
     BenchmarkSettings settings;
     settings.tasks = {"stereo"};

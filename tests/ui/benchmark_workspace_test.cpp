@@ -1,7 +1,7 @@
 // The Benchmark workspace in the main window: a run of two tasks x two models
 // on real data (opencv-doc, dense SIFT / RootSIFT, quick preset) fills the
 // charts, tables and history; cancel leaves the database consistent;
-// double-clicking an item opens it in the Pair workspace.
+// double-clicking an item opens it in the Pair, Video or Pose workspace.
 #include <QtTest>
 
 #include <QBarSeries>
@@ -12,7 +12,10 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "tests/common/sample_data.h"
+#include "tests/pose/onepose_fixture.h"
 #include "tests/ui/benchmark_test_support.h"
 #include "ui/benchmark_charts.h"
 #include "ui/benchmark_runner.h"
@@ -23,7 +26,11 @@
 #include "ui/main_window.h"
 #include "ui/pair_document.h"
 #include "ui/pair_workspace.h"
+#include "ui/pose_controller.h"
+#include "ui/pose_workspace.h"
 #include "ui/session_model.h"
+#include "ui/video_document.h"
+#include "ui/video_workspace.h"
 
 using namespace corrlens;
 using namespace corrlens::ui;
@@ -112,7 +119,7 @@ class BenchmarkWorkspaceTest : public QObject {
     // Double-clicking the pair item opens graf1 -> graf3 in the Pair workspace.
     QVERIFY(DoubleClickItem(f.Bench()->Tables(), "graf1.png -> graf3.png"));
     QCOMPARE(f.window->CurrentWorkspace(), f.window->Pair());
-    QVERIFY(f.window->Pair()->Document()->HasImages());
+    QTRY_VERIFY_WITH_TIMEOUT(f.window->Pair()->Document()->HasImages(), 20000);  // decoded off the GUI thread
     QVERIFY(f.window->Pair()->Document()->ImagePath(Side::kSource).endsWith("graf1.png"));
     QVERIFY(f.window->Pair()->Document()->ImagePath(Side::kTarget).endsWith("graf3.png"));
   }
@@ -183,13 +190,76 @@ class BenchmarkWorkspaceTest : public QObject {
     QCOMPARE(f.Bench()->SaveDocument()["run"].toInteger(), id);
     QVERIFY(DoubleClickItem(f.Bench()->Tables(), "pair:0"));
     PairDocument* pair = f.window->Pair()->Document();
+    QTRY_VERIFY_WITH_TIMEOUT(pair->HasImages(), 20000);  // decoded off the GUI thread
     QVERIFY(pair->ImagePath(Side::kSource).endsWith("JPEGImages/src.png"));
     QVERIFY(pair->ImagePath(Side::kTarget).endsWith("JPEGImages/dst.png"));
-    QCOMPARE(pair->Points(), (QVector<QPointF>{{100, 200}, {300, 400}}));  // XA = 100;300, YA = 200;400
+    QTRY_COMPARE(pair->Points(), (QVector<QPointF>{{100, 200}, {300, 400}}));  // XA = 100;300, YA = 200;400
     // A category is a summary: it says so instead of opening anything.
     ItemEntry category{"transfer", "", "category:aeroplane", -1, "", {}};
     QVERIFY(!f.Bench()->OpenItem(category, &error));
     QVERIFY(error.contains("summary"));
+  }
+
+  // A tracking video opens in the Video workspace at its worst frame, a
+  // pose frame in the Pose workspace; a video inside a pickle says why not.
+  void doubleClickOpensAVideoAtItsWorstFrameAndAPoseFrame() {
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
+    Fixture f({"dense_sift"});
+    f.window->resize(1400, 900);
+    f.window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
+    QDir root(f.dir.path());
+    QVERIFY(root.mkpath("video"));
+    const cv::Mat graf = cv::imread(test::OpenCvData("graf1.png"));
+    for (int t = 0; t < 5; ++t)
+      QVERIFY(cv::imwrite(root.filePath(QString::asprintf("video/%05d.jpg", t)).toStdString(),
+                          graf(cv::Rect(10 * t, 0, 320, 240))));
+    const std::string object = test::OnePoseFixture::Write(root.filePath("pose").toStdString());
+    const QString folder = root.filePath("pose/lowtexture_test_data/" + QString::fromStdString(object));
+    bench::Report tracking;
+    tracking.task = "tracking";
+    bench::ReportRow row;
+    row.model = "dense_sift";
+    row.metrics.Set("average_jaccard", 0.5);
+    row.items.push_back({"video:0", {}, {{"source", root.filePath("video").toStdString()}, {"worst_frame", "3"}}});
+    row.items.push_back({"video:1", {}, {{"source", "/data/tapvid_davis.pkl:bear"}, {"worst_frame", "2"}}});
+    tracking.rows = {row};
+    bench::Report pose;
+    pose.task = "pose";
+    row.metrics = {};
+    row.metrics.Set("pose_5cm_5deg", 1.0);
+    row.items = {
+        {"frame:" + object + "/8", {}, {{"object", object}, {"frame", "8"}, {"folder", folder.toStdString()}}}};
+    pose.rows = {row};
+    RunSettings settings;
+    settings.tasks = {"tracking", "pose"};
+    settings.models = {"dense_sift"};
+    ResultsStore* store = f.Bench()->Store();
+    const qint64 id = store->BeginRun(settings);
+    QVERIFY(store->AddReport(id, tracking) && store->AddReport(id, pose));
+    QVERIFY(store->FinishRun(id, RunStatus::kFinished));
+    QString error;
+    QVERIFY2(f.Bench()->ShowRun(id, &error), qPrintable(error));
+    VideoWorkspace* video = nullptr;
+    PoseWorkspace* poses = nullptr;
+    for (Workspace* w : f.window->Workspaces()) {
+      if (auto* v = qobject_cast<VideoWorkspace*>(w)) video = v;
+      if (auto* p = qobject_cast<PoseWorkspace*>(w)) poses = p;
+    }
+    QVERIFY(video && poses);
+    f.window->Session()->SetModels({});  // routes only: no tracking or pose jobs
+    QVERIFY(DoubleClickItem(f.Bench()->Tables(), "video:0"));
+    QCOMPARE(f.window->CurrentWorkspace(), video);
+    QCOMPARE(video->Document()->Path(), root.filePath("video"));
+    QCOMPARE(video->Document()->CurrentFrame(), 3);
+    QVERIFY(DoubleClickItem(f.Bench()->Tables(), QString::fromStdString("frame:" + object + "/8")));
+    QCOMPARE(f.window->CurrentWorkspace(), poses);
+    QVERIFY(QTest::qWaitFor([&] { return poses->Controller()->Query().name == "8"; }, 30000));
+    QCOMPARE(poses->Controller()->ReferenceSource(), folder);
+    // The official pickle embeds its videos: nothing to open, and it says so.
+    ItemEntry embedded{"tracking", "", "video:1", -1, "", {{"source", "/data/tapvid_davis.pkl:bear"}}};
+    QVERIFY(!f.Bench()->OpenItem(embedded, &error));
+    QVERIFY2(error.contains("tapvid_davis.pkl cannot be opened"), qPrintable(error));
   }
 
   void settingsAndSessionSection() {

@@ -98,6 +98,8 @@ class ExamplesMenuTest : public QObject {
       QAction* action = workspace.ExamplesMenu()->findChild<QAction*>("example_" + e.id);
       QVERIFY2(action, qPrintable(e.id));
       action->trigger();
+      QVERIFY(
+          QTest::qWaitFor([&] { return !workspace.Document()->IsLoading(); }, 20000));  // decoded off the GUI thread
       QCOMPARE(errors.count(), 0);
       const PairDocument* document = workspace.Document();
       QVERIFY(document->HasImages());

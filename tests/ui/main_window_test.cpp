@@ -33,6 +33,11 @@ QStringList MenuTexts(MainWindow& window, const QString& title) {
 
 }  // namespace
 
+// The pair's images are decoded off the GUI thread.
+bool WaitLoaded(const MainWindow& window) {
+  return QTest::qWaitFor([&] { return !window.Pair()->Document()->IsLoading(); }, 20000);
+}
+
 class MainWindowTest : public QObject {
   Q_OBJECT
  private slots:
@@ -42,6 +47,7 @@ class MainWindowTest : public QObject {
     MainWindow window({});
     window.show();
     QVERIFY(window.OpenPair(kData + "/graf1.png", kData + "/graf3.png"));
+    QVERIFY(WaitLoaded(window));
     QCOMPARE(window.Pair()->Rows().size(), size_t(1));
     const auto* row = window.Pair()->Rows()[0];
     QCOMPARE(row->Source()->Image().size(), QSize(800, 640));
@@ -69,6 +75,7 @@ class MainWindowTest : public QObject {
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QVERIFY(window.OpenPair(kData + "/graf1.png", kData + "/graf3.png"));
+    QVERIFY(WaitLoaded(window));
     auto* view = window.Pair()->Rows()[0]->Source();
     const QPoint at = view->mapFromScene(QPointF(300, 200));
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
@@ -90,10 +97,12 @@ class MainWindowTest : public QObject {
     QVERIFY(enter.isAccepted());
     QDropEvent drop(right, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(&window, &drop);
+    QVERIFY(WaitLoaded(window));
     QVERIFY(window.Pair()->Document()->Image(Side::kSource).isNull());
     QCOMPARE(window.Pair()->Document()->ImagePath(Side::kTarget), kData + "/graf3.png");
     // Without a position (recent files) a single image fills the first empty side.
     QVERIFY(window.OpenFiles({kData + "/graf1.png"}));
+    QVERIFY(WaitLoaded(window));
     QCOMPARE(window.Pair()->Document()->ImagePath(Side::kSource), kData + "/graf1.png");
   }
 
@@ -110,6 +119,7 @@ class MainWindowTest : public QObject {
     MainWindow window({});
     QString error;
     QVERIFY2(window.LoadSession(kV1, &error), qPrintable(error));
+    QVERIFY(WaitLoaded(window));
     const auto* doc = window.Pair()->Document();
     QCOMPARE(doc->ImagePath(Side::kSource), kData + "/graf1.png");
     QCOMPARE(doc->ImagePath(Side::kTarget), kData + "/graf3.png");
@@ -130,6 +140,7 @@ class MainWindowTest : public QObject {
     QTemporaryDir dir;
     MainWindow a({});
     QVERIFY(a.OpenPair(kData + "/graf1.png", kData + "/graf3.png"));
+    QVERIFY(WaitLoaded(a));
     a.Pair()->Document()->AddPoint({123.5, 77.25});
     a.Pair()->Document()->AddPoint({400, 300});
     a.Session()->SetModels({"dense_sift", "dinov2_vitb14"});
@@ -147,6 +158,7 @@ class MainWindowTest : public QObject {
     QCOMPARE(json["workspaces"].toObject()["pair"].toObject()["points"].toArray().size(), 2);
     MainWindow b({});
     QVERIFY(b.OpenSession(path));
+    QVERIFY(WaitLoaded(b));
     QCOMPARE(b.Pair()->Document()->Points(), a.Pair()->Document()->Points());
     QCOMPARE(b.Pair()->Document()->ActivePoint(), 1);
     QCOMPARE(b.Session()->Models(), a.Session()->Models());
@@ -160,6 +172,7 @@ class MainWindowTest : public QObject {
     QTemporaryDir dir;
     MainWindow window({});
     QVERIFY(window.OpenPair(kData + "/graf1.png", kData + "/graf3.png"));
+    QVERIFY(WaitLoaded(window));
     window.Pair()->Document()->AddPoint({1, 2});
     window.Session()->SetModels({"dense_sift"});
     auto write = [&](const QString& name, const QByteArray& text) {

@@ -81,6 +81,21 @@ class Downloads : public Catalog {
   QStringList ids_;
 };
 
+// A catalog with one custom model that can be forgotten.
+class WithCustom : public Catalog {
+ public:
+  QVector<ModelEntry> Models() override {
+    QVector<ModelEntry> out = Catalog::Models();
+    if (!forgotten) out.push_back({"custom:dinov2_vits14:w.pth", "dinov2_vits14 (w.pth)", true, "/data/w.pth"});
+    return out;
+  }
+  bool Forget(const QString& id) override {
+    if (forgotten || id != "custom:dinov2_vits14:w.pth") return false;
+    return forgotten = true;
+  }
+  bool forgotten = false;
+};
+
 }  // namespace
 
 class ModelsPanelTest : public QObject {
@@ -173,7 +188,10 @@ class ModelsPanelTest : public QObject {
     QVERIFY(panel.findChild<QLabel*>()->text().contains("300.0 kB"));
 
     QVERIFY(panel.DownloadModel("slow"));  // cancel keeps the partial file: the row says "partial"
-    QTRY_VERIFY_WITH_TIMEOUT(panel.ItemFor("slow")->text(ModelsPanel::kStateColumn).startsWith("downloading "), 10000);
+    // Wait for bytes on disk (1%), not just the first progress report: a
+    // cancel before any byte arrives leaves nothing to resume.
+    const auto slow_state = [&] { return panel.ItemFor("slow")->text(ModelsPanel::kStateColumn); };
+    QTRY_VERIFY_WITH_TIMEOUT(slow_state().startsWith("downloading ") && slow_state() != "downloading 0%", 20000);
     panel.CancelDownload("slow");
     QTRY_VERIFY_WITH_TIMEOUT(!panel.IsDownloading("slow"), 10000);
     QCOMPARE(panel.ItemFor("slow")->text(ModelsPanel::kStateColumn), QString("partial"));
@@ -220,6 +238,26 @@ class ModelsPanelTest : public QObject {
     offer->click();
     QTRY_COMPARE_WITH_TIMEOUT(session.Models(), QStringList({"dinov2_vits14", "dinov2_vits14+3dcorr"}), 20000);
     QVERIFY(offer->parentWidget()->isHidden());  // a ViT is available now
+  }
+
+  // Remove on a custom model forgets it (files stay) and unticks it.
+  void removeForgetsACustomModel() {
+    SessionModel session;
+    WithCustom catalog;
+    ModelsPanel panel(&session, &catalog);
+    const QString id = "custom:dinov2_vits14:w.pth";
+    session.SetModels({id, "dense_sift"});
+    QVERIFY(panel.ItemFor(id));
+    panel.findChild<QTreeWidget*>()->setCurrentItem(panel.ItemFor(id));
+    QPushButton* remove = nullptr;
+    for (QPushButton* b : panel.findChildren<QPushButton*>())
+      if (b->text() == "Remove") remove = b;
+    QVERIFY(remove && remove->isEnabled());
+    QVERIFY(!panel.ForgetModel("dense_sift"));
+    QVERIFY(panel.ForgetModel(id));
+    QVERIFY(catalog.forgotten);
+    QVERIFY(!panel.ItemFor(id));
+    QCOMPARE(session.Models(), QStringList{"dense_sift"});
   }
 };
 

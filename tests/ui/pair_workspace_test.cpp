@@ -2,7 +2,10 @@
 // and status; rows shown from results.
 #include <QtTest>
 
+#include <QElapsedTimer>
+#include <QSemaphore>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 
 #include "tests/common/sample_data.h"
 #include "ui/pair_document.h"
@@ -16,7 +19,11 @@ using namespace corrlens::ui;
 
 namespace {
 const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
+
+bool WaitLoaded(const PairWorkspace& pair) {
+  return QTest::qWaitFor([&] { return !pair.Document()->IsLoading(); }, 20000);
 }
+}  // namespace
 
 class PairWorkspaceTest : public QObject {
   Q_OBJECT
@@ -35,10 +42,51 @@ class PairWorkspaceTest : public QObject {
     QVERIFY(pair.Open({kData + "/graf3.png"}, QPoint(900, 10), &error));  // right half: target
     QVERIFY(pair.Document()->Image(Side::kSource).isNull());
     QVERIFY(pair.Open({kData + "/graf1.png"}, std::nullopt, &error));  // first empty side
+    QVERIFY(WaitLoaded(pair));
     QCOMPARE(pair.Document()->ImagePath(Side::kSource), kData + "/graf1.png");
+    QCOMPARE(pair.Document()->ImagePath(Side::kTarget), kData + "/graf3.png");
     QVERIFY(!pair.Open({"/nonexistent/c.png", kData + "/graf1.png"}, std::nullopt, &error));
     QVERIFY(error.startsWith("/nonexistent/c.png"));
+    QVERIFY(!pair.Document()->IsLoading());
     QCOMPARE(pair.Document()->ImagePath(Side::kTarget), kData + "/graf3.png");  // unchanged
+  }
+
+  // Open returns at once while the decode runs: "Loading..." meanwhile, a
+  // single image without a position goes to a side not being loaded, and a
+  // decode error comes as errorOccurred naming the file.
+  void opensWithoutBlockingAndShowsLoading() {
+    SessionModel session;
+    PairWorkspace pair(&session);
+    QSemaphore gate;
+    pair.Document()->SetImageReader([&gate](const QString& path, QString* error) {
+      gate.acquire();
+      return ReadImage(path, error);
+    });
+    QSignalSpy errors(&pair, &Workspace::errorOccurred);
+    QString error;
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(pair.Open({kData + "/graf1.png"}, std::nullopt, &error));
+    QVERIFY2(timer.elapsed() < 50, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY(pair.Open({kData + "/graf3.png"}, std::nullopt, &error));  // the source is being loaded
+    QVERIFY2(pair.Status().startsWith("Loading graf1.png and graf3.png"), qPrintable(pair.Status()));
+    QCOMPARE(pair.cursor().shape(), Qt::BusyCursor);
+    gate.release(2);
+    QVERIFY(WaitLoaded(pair));
+    QCOMPARE(pair.Document()->ImagePath(Side::kSource), kData + "/graf1.png");
+    QCOMPARE(pair.Document()->ImagePath(Side::kTarget), kData + "/graf3.png");
+    QVERIFY2(pair.Status().startsWith("graf1.png and graf3.png"), qPrintable(pair.Status()));
+    QCOMPARE(pair.Rows()[0]->Source()->Image().size(), QSize(800, 640));
+    QTemporaryDir dir;
+    const QString cut = dir.filePath("cut.png");
+    QVERIFY(QFile::copy(kData + "/graf1.png", cut));
+    QVERIFY(QFile::resize(cut, 2000));
+    gate.release();
+    QVERIFY(pair.Open({cut}, QPoint(10, 10), &error));
+    QVERIFY(WaitLoaded(pair));
+    QCOMPARE(errors.count(), 1);
+    QVERIFY2(errors[0][0].toString().startsWith(cut), qPrintable(errors[0][0].toString()));
+    QCOMPARE(pair.Document()->ImagePath(Side::kSource), kData + "/graf1.png");  // unchanged
   }
 
   void statusFollowsTheDocument() {
@@ -48,6 +96,7 @@ class PairWorkspaceTest : public QObject {
     QSignalSpy status(&pair, &Workspace::statusChanged);
     QString error;
     QVERIFY(pair.Open({kData + "/graf1.png", kData + "/graf3.png"}, std::nullopt, &error));
+    QVERIFY(WaitLoaded(pair));
     pair.Document()->AddPoint({10, 10});
     QVERIFY(status.count() >= 2);
     QVERIFY2(pair.Status().contains("graf1.png") && pair.Status().contains("1 point"), qPrintable(pair.Status()));
@@ -70,8 +119,10 @@ class PairWorkspaceTest : public QObject {
     PairWorkspace a(&session), b(&session);
     QString error;
     QVERIFY(a.Open({kData + "/graf1.png", kData + "/graf3.png"}, std::nullopt, &error));
+    QVERIFY(WaitLoaded(a));
     a.Document()->AddPoint({3, 4});
     QVERIFY2(b.LoadDocument(a.SaveDocument(), QString(), &error), qPrintable(error));
+    QVERIFY(WaitLoaded(b));
     QCOMPARE(b.Document()->Points(), a.Document()->Points());
     QCOMPARE(b.Rows()[0]->Target()->Image().size(), QSize(800, 640));
   }
@@ -81,6 +132,7 @@ class PairWorkspaceTest : public QObject {
     PairWorkspace pair(&session);
     QString error;
     QVERIFY(pair.Open({kData + "/graf1.png", kData + "/graf3.png"}, std::nullopt, &error));
+    QVERIFY(WaitLoaded(pair));
     pair.SetRows({"a", "b"}, {"A", "B"});
     QCOMPARE(pair.Rows().size(), size_t(2));
     PairRowResult b;

@@ -110,6 +110,40 @@ class PoseWorkspaceTest : public QObject {
     QCOMPARE(reopened.Controller()->Frame(), 2);
   }
 
+  // The benchmark's route: an object folder at a named test frame; the same
+  // object again only changes the frame; an unknown frame is one clear line.
+  void opensAnObjectAtANamedFrame() {
+    QTemporaryDir dir;
+    const QString object = ExportSpider(dir, 3);
+    SessionModel session;  // no model: only the query is shown
+    JobRunner jobs;
+    PoseWorkspace w(&session, &jobs);
+    const auto shows = [&w](const QString& frame) {
+      return QTest::qWaitFor([&] { return !w.Controller()->Busy() && w.Controller()->Query().name == frame; }, 30000);
+    };
+    QString error;
+    QVERIFY2(w.OpenObjectFrame(object, "2", &error), qPrintable(error));
+    QVERIFY(shows("2"));
+    QCOMPARE(w.Controller()->Frame(), 2);
+    QCOMPARE(w.Controller()->ReferenceSource(), object);
+    const pose::ReferenceSet* reference = w.Controller()->Reference();
+    QVERIFY(w.OpenObjectFrame(object, "1", &error));
+    QCOMPARE(w.Controller()->Frame(), 1);  // at once: the object is shown already
+    QCOMPARE(w.Controller()->Reference(), reference);
+    QVERIFY(!w.OpenObjectFrame(object, "9", &error));
+    QVERIFY2(error.contains("no test frame 9"), qPrintable(error));
+    QCOMPARE(w.Controller()->Frame(), 1);
+    // A frame the loaded object lacks: its first frame, and the error.
+    PoseWorkspace other(&session, &jobs);
+    QSignalSpy errors(&other, &Workspace::errorOccurred);
+    QVERIFY(other.OpenObjectFrame(object + "/", "7", &error));
+    QVERIFY(errors.wait(30000));
+    QVERIFY2(errors[0][0].toString().contains("no test frame 7"), qPrintable(errors[0][0].toString()));
+    QVERIFY(QTest::qWaitFor([&] { return other.Controller()->Query().name == "0"; }, 30000));
+    QVERIFY(!w.OpenObjectFrame(dir.filePath("nothing"), "1", &error));
+    QVERIFY(error.contains("not a mesh or a OnePose object folder"));
+  }
+
   void opensAMeshThroughTheCache() {
     Fixture f;
     f.session.SetModels({"dense_sift"});

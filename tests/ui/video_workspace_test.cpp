@@ -92,6 +92,30 @@ class VideoWorkspaceTest : public QObject {
     QCOMPARE(view[1]->shortcut(), QKeySequence(Qt::Key_Right));
   }
 
+  // The benchmark's route: a frames folder at a given frame; opened again,
+  // the video stays (with its points) and only the frame changes.
+  void opensAVideoAtAFrame() {
+    CORRLENS_REQUIRE_OPENCV_DATA("vtest.avi");
+    QTemporaryDir dir;
+    const QString folder = VtestFrames(dir, 6);
+    SessionModel session;
+    VideoWorkspace w(&session);
+    QString error;
+    QVERIFY2(w.OpenVideoAt(folder, 4, &error), qPrintable(error));
+    QVERIFY(WaitFrame(w, 4));
+    QCOMPARE(w.Document()->Path(), QFileInfo(folder).absoluteFilePath());
+    QCOMPARE(w.Timeline()->CounterText(), QString("frame 5 / 6"));
+    w.Document()->AddPoint({4, QPointF(100, 100)});
+    QVERIFY(w.OpenVideoAt(folder + "/", 1, &error));
+    QVERIFY(WaitFrame(w, 1));
+    QCOMPARE(w.Document()->Points().size(), 1);
+    QVERIFY(w.OpenVideoAt(folder, 99, &error));  // clamped to the last frame
+    QVERIFY(WaitFrame(w, 5));
+    QVERIFY(!w.OpenVideoAt(dir.filePath("missing"), 2, &error));
+    QVERIFY2(error.contains("missing"), qPrintable(error));
+    QCOMPARE(w.Document()->CurrentFrame(), 5);  // nothing changed
+  }
+
   void clicksAddQueriesAndTracksArrive() {
     CORRLENS_REQUIRE_OPENCV_DATA("vtest.avi");
     SessionModel session;
