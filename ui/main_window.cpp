@@ -98,7 +98,18 @@ MainWindow::MainWindow(const WindowState& state, const MainWindowServices& servi
   if (!state.layout.isEmpty()) restoreState(state.layout);
 }
 
-MainWindow::~MainWindow() { jobs_->CancelAll(); }
+MainWindow::~MainWindow() {
+  // The workspaces go first, while the job runners their controllers hold
+  // still exist (children are deleted in creation order, and the runners
+  // were created first); no job of theirs is running by then.
+  jobs_->CancelAll();
+  if (downloads_) downloads_->CancelAll();
+  jobs_->WaitForAll();
+  if (downloads_) downloads_->WaitForAll();
+  workspaces_.clear();
+  tabs_->blockSignals(true);  // no tab change reaches this half-destroyed window
+  delete tabs_;
+}
 
 WindowState MainWindow::State() const { return {saveGeometry(), saveState(), recent_files_}; }
 
