@@ -22,10 +22,16 @@ QString Q(const std::string& s) { return QString::fromStdString(s); }
 // Counts and times describe the run, not the accuracy: no column of their own.
 bool IsTableMetric(const bench::Metric& m) { return m.unit != bench::Unit::kCount && m.unit != bench::Unit::kSeconds; }
 
-// The item's error: its mean pixel error, else its APE.
+// The item's error, the larger the worse: its mean pixel error, its APE, a
+// pose frame's k of k cm-k deg (the larger of its two errors), a tracking
+// video's 1 - average Jaccard; -1 when it has none.
 double ItemError(const bench::ReportItem& item) {
-  if (item.metrics.Has("mean_error_px")) return item.metrics.Get("mean_error_px");
-  if (item.metrics.Has("ape")) return item.metrics.Get("ape");
+  const bench::Metrics& m = item.metrics;
+  if (m.Has("mean_error_px")) return m.Get("mean_error_px");
+  if (m.Has("ape")) return m.Get("ape");
+  if (m.Has("rotation_error_deg") && m.Has("translation_error_cm"))
+    return std::max(m.Get("rotation_error_deg"), m.Get("translation_error_cm"));
+  if (m.Has("average_jaccard")) return 1.0 - m.Get("average_jaccard");
   return -1.0;
 }
 

@@ -107,6 +107,38 @@ class BenchmarkTableTest : public QObject {
     QCOMPARE(tables.ItemAt(0)->item, QString("pair 2"));
   }
 
+  // Pose frames sort by the k of k cm-k deg they need (the larger error),
+  // tracking videos by 1 - average Jaccard.
+  void poseFramesAndVideosHaveAnError() {
+    Report pose;
+    pose.task = "pose";
+    ReportRow row;
+    row.model = "dense_sift";
+    row.metrics.Set("pose_5cm_5deg", 0.5);
+    corrlens::bench::ReportItem a{"frame:obj/0", {}, {}}, b{"frame:obj/1", {}, {}};
+    a.metrics.Set("rotation_error_deg", 2.5, Unit::kValue);
+    a.metrics.Set("translation_error_cm", 7.0, Unit::kValue);
+    b.metrics.Set("rotation_error_deg", 3.0, Unit::kValue);
+    b.metrics.Set("translation_error_cm", 1.0, Unit::kValue);
+    row.items = {a, b};
+    pose.rows = {row};
+    Report tracking;
+    tracking.task = "tracking";
+    corrlens::bench::ReportItem video{"video:0", {}, {}};
+    video.metrics.Set("average_jaccard", 0.625);
+    row.items = {video};
+    row.metrics = {};
+    row.metrics.Set("average_jaccard", 0.625);
+    tracking.rows = {row};
+    BenchmarkTables tables;
+    tables.SetReports({pose, tracking});
+    QCOMPARE(tables.ItemsModel()->Items().size(), 3);
+    QCOMPARE(tables.ItemAt(0)->item, QString("frame:obj/0"));  // worst first
+    QCOMPARE(tables.ItemAt(0)->error, 7.0);
+    QCOMPARE(tables.ItemAt(1)->error, 3.0);
+    QCOMPARE(tables.ItemAt(2)->error, 0.375);
+  }
+
   void doubleClickActivatesTheItem() {
     BenchmarkTables tables;
     tables.resize(900, 400);
