@@ -79,12 +79,11 @@ endfunction()
 function(corrlens_add_test name)
   cmake_parse_arguments(ARG "XVFB;TORCH" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} Qt6::Test)
+  # Paths come from corrlens_test_paths (tests/common/test_paths.h), never from
+  # -D flags: absolute paths in flags would make every object miss ccache in
+  # a new checkout.
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} corrlens_test_paths Qt6::Test)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR})  # tests/common/
-  target_compile_definitions(${name} PRIVATE
-    CORRLENS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-    CORRLENS_TEST_DATA_DIR="${CMAKE_SOURCE_DIR}/tests/data"
-    CORRLENS_BINARY_DIR="${CMAKE_BINARY_DIR}")
   corrlens_set_warnings(${name})
   if(ARG_TORCH)
     corrlens_use_torch_pch(${name})

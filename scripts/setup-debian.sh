@@ -20,7 +20,7 @@ PACKAGES=(
   # real data used by tests and the demo
   opencv-doc assimp-testmodels
   # reference implementation used by the parity tests and fixtures
-  python3-torch python3-numpy python3-pil
+  python3-torch python3-numpy python3-pil python3-opencv
   # checks of the Debian package (ctest -L packaging)
   lintian
   # benchmark results database (Qt SQL's SQLite driver)

@@ -81,6 +81,7 @@ QJsonObject FinetuneSettings::ToJson() const {
           {"target_res", target_res},
           {"points", points},
           {"augment", augment},
+          {"bf16", bf16},
           {"seed", seed},
           {"save_every", save_every},
           {"probe_every", probe_every},
@@ -105,6 +106,7 @@ FinetuneSettings FinetuneSettings::FromJson(const QJsonObject& j) {
   s.target_res = j["target_res"].toInt(s.target_res);
   s.points = j["points"].toInt(s.points);
   s.augment = j["augment"].toBool(s.augment);
+  s.bf16 = j["bf16"].toBool(s.bf16);
   s.seed = j["seed"].toInteger(s.seed);
   s.save_every = j["save_every"].toInt(s.save_every);
   s.probe_every = j["probe_every"].toInt(s.probe_every);
@@ -238,6 +240,7 @@ QWidget* FinetuneSetup::BuildTrainingBox() {
   target_res_ = Spin(8, 4096, tr("Model input: longer side / 8 tokens (reference: 640)"));
   points_ = Spin(1, 100000, tr("Foreground points per view (reference: 3000)"));
   augment_ = new QCheckBox(tr("Augmentations"));
+  bf16_ = new QCheckBox(tr("bfloat16 autocast (trained blocks; weights and optimizer stay float32)"));
   seed_ = Spin(0, 2147483647, tr("Seed of the adapter init, pairs and augmentations"));
   probe_every_ = Spin(0, 10000000, tr("Steps between probes (0: only before and after training)"));
   probe_views_ = Spin(2, 200, tr("Views per held-out mesh (all ordered pairs are scored)"));
@@ -249,6 +252,7 @@ QWidget* FinetuneSetup::BuildTrainingBox() {
   form->addRow(tr("Model resolution"), target_res_);
   form->addRow(tr("Points per view"), points_);
   form->addRow(QString(), augment_);
+  form->addRow(QString(), bf16_);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Probe every"), probe_every_);
   form->addRow(tr("Probe views"), probe_views_);
@@ -285,6 +289,7 @@ FinetuneSettings FinetuneSetup::Settings() const {
   s.target_res = target_res_->value();
   s.points = points_->value();
   s.augment = augment_->isChecked();
+  s.bf16 = bf16_->isChecked();
   s.seed = seed_->value();
   s.save_every = save_every_->value();
   s.probe_every = probe_every_->value();
@@ -311,6 +316,7 @@ void FinetuneSetup::SetSettings(const FinetuneSettings& s) {
   target_res_->setValue(s.target_res);
   points_->setValue(s.points);
   augment_->setChecked(s.augment);
+  bf16_->setChecked(s.bf16);
   seed_->setValue(static_cast<int>(s.seed));
   save_every_->setValue(s.save_every);
   probe_every_->setValue(s.probe_every);

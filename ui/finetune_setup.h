@@ -33,6 +33,7 @@ struct FinetuneSettings {
   int target_res = 640;  // model input: longer side / 8 tokens
   int points = 3000;     // per view
   bool augment = true;
+  bool bf16 = false;  // bfloat16 autocast in the trained blocks
   qint64 seed = 42;
   int save_every = 0;   // steps between checkpoints (0: only the last)
   int probe_every = 0;  // steps between probes (0: before and after only)
@@ -105,6 +106,7 @@ class FinetuneSetup : public QWidget {
   QSpinBox* target_res_;
   QSpinBox* points_;
   QCheckBox* augment_;
+  QCheckBox* bf16_;
   QSpinBox* seed_;
   QSpinBox* save_every_;
   QSpinBox* probe_every_;

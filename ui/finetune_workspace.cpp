@@ -57,6 +57,7 @@ finetune::FinetuneOptions ToOptions(const FinetuneSettings& s) {
   o.data.image_size = s.image_size;
   o.data.points = s.points;
   o.data.augment.enabled = s.augment;
+  o.bf16 = s.bf16;
   o.checkpoint_every = s.save_every;
   o.resume = s.resume.toStdString();
   o.probe.meshes = ToStd(s.probe_meshes);

@@ -18,6 +18,7 @@
 #include "ui/session_model.h"
 #ifdef CORRLENS_HAVE_POSE_EXPORT
 #include "core/pose/onepose_export.h"
+#include "core/pose/pose_silhouette.h"
 #endif
 
 namespace corrlens::ui {
@@ -26,6 +27,8 @@ struct PoseController::Loaded {
   std::shared_ptr<const pose::ReferenceSet> reference;
   std::vector<pose::QueryFrame> frames;
   QString source;
+  std::shared_ptr<pose::SilhouetteRenderer> silhouette;  // exported meshes only
+  QString warning;                                       // e.g. the mesh has moved
 };
 
 namespace {
@@ -48,6 +51,14 @@ std::shared_ptr<PoseController::Loaded> ReadObject(const std::string& folder, co
   loaded->reference = std::make_shared<const pose::ReferenceSet>(pose::ReadOnePoseReference(layout));
   loaded->frames = pose::ReadOnePoseTestFrames(layout, pose::FramePreset::kFull);
   loaded->source = source;
+#ifdef CORRLENS_HAVE_POSE_EXPORT
+  try {  // outlines are an extra: the reference works without them
+    if (auto mesh = pose::ReadSilhouetteSource(layout.ObjectDir()))
+      loaded->silhouette = pose::SilhouetteRenderer::Create(*mesh);
+  } catch (const Error& e) {
+    loaded->warning = PoseController::tr("no mesh outlines: %1").arg(QString::fromStdString(e.what()));
+  }
+#endif
   return loaded;
 }
 
@@ -132,6 +143,8 @@ void PoseController::Load(const QString& title,
         reference_ = loaded.reference;
         frames_ = loaded.frames;
         source_ = loaded.source;
+        silhouette_ = loaded.silhouette;
+        if (!loaded.warning.isEmpty()) emit errorOccurred(loaded.warning);
         databases_.clear();
         results_.clear();
         frame_ = -1;
@@ -253,6 +266,8 @@ void PoseController::SetShowOutliers(bool show) {
     input.estimate = result.estimate.cam_from_object;
     input.solved = result.estimate.solved;
     input.truth = query_.truth;
+    input.estimate_silhouette = result.estimate_silhouette;
+    input.truth_silhouette = result.truth_silhouette;
     for (const pose::PoseMatch& m : result.estimate.matches) {
       input.match_pixels.push_back(m.query);
       input.inlier.push_back(m.inlier);
@@ -283,6 +298,8 @@ void PoseController::RunModel(const QString& id) {
   struct Out {
     std::shared_ptr<const pose::TemplateDatabase> database;
     pose::PoseEstimate estimate;
+    std::vector<std::vector<cv::Point>> estimate_silhouette, truth_silhouette;
+    QString silhouette_error;
   };
   auto out = std::make_shared<Out>();
   auto found = databases_.find(id);
@@ -293,7 +310,10 @@ void PoseController::RunModel(const QString& id) {
   const cv::Matx33d k = query_.intrinsics;
   const std::string model = id.toStdString();
   const quint64 generation = generation_;
-  auto work = [out, features, reference, rgb, k, model](Progress& progress, const CancelToken& cancel) {
+  const std::shared_ptr<pose::SilhouetteRenderer> silhouette = silhouette_;
+  const std::optional<cv::Matx44d> truth = query_.truth;
+  auto work = [out, features, reference, rgb, k, model, silhouette, truth](Progress& progress,
+                                                                           const CancelToken& cancel) {
     if (!out->database) {
       Progress build = progress.Sub(0.0, 0.8);
       out->database = std::make_shared<const pose::TemplateDatabase>(
@@ -301,6 +321,20 @@ void PoseController::RunModel(const QString& id) {
     }
     progress.Report(0.85, "matching and PnP");
     out->estimate = pose::EstimatePose(*out->database, rgb, k, *features, pose::PoseEstimateOptions{}, cancel);
+#ifdef CORRLENS_HAVE_POSE_EXPORT
+    if (!silhouette) return;
+    progress.Report(0.95, "mesh outlines");
+    try {  // a failed render costs the outlines, not the estimate
+      if (out->estimate.solved)
+        out->estimate_silhouette = silhouette->Silhouette(k, rgb.size(), out->estimate.cam_from_object);
+      if (truth) out->truth_silhouette = silhouette->Silhouette(k, rgb.size(), *truth);
+    } catch (const Error& e) {
+      out->silhouette_error = QString::fromStdString(e.what());
+    }
+#else
+    (void)silhouette;
+    (void)truth;
+#endif
   };
   auto job = std::make_shared<quint64>(0);
   auto done = [this, self = QPointer<PoseController>(this), id, out, generation, reference, job] {
@@ -310,6 +344,9 @@ void PoseController::RunModel(const QString& id) {
     if (generation != generation_) return;  // the query changed meanwhile
     PoseRowResult result;
     result.estimate = std::move(out->estimate);
+    result.estimate_silhouette = std::move(out->estimate_silhouette);
+    result.truth_silhouette = std::move(out->truth_silhouette);
+    if (!out->silhouette_error.isEmpty()) emit errorOccurred(tr("no mesh outlines: %1").arg(out->silhouette_error));
     if (query_.truth) result.error = pose::QueryPoseError(result.estimate.cam_from_object, *query_.truth);
     result.summary = Summary(result);
     results_[id] = std::move(result);

@@ -22,6 +22,10 @@
 #include "core/pose/pose_metric.h"
 #include "core/util/progress.h"
 
+namespace corrlens::pose {
+class SilhouetteRenderer;
+}
+
 namespace corrlens::ui {
 
 class BackendProvider;
@@ -33,7 +37,9 @@ struct PoseRowResult {
   pose::PoseEstimate estimate;
   std::optional<pose::PoseError> error;  // when the query has ground truth
   QImage overlay;                        // query with matches, estimated and true boxes
-  QString summary;                       // "R 1.2 deg, t 0.8 cm, 143 inliers / 512 matches"
+  // Mesh outlines at the estimate and the truth (meshes only; empty otherwise).
+  std::vector<std::vector<cv::Point>> estimate_silhouette, truth_silhouette;
+  QString summary;  // "R 1.2 deg, t 0.8 cm, 143 inliers / 512 matches"
 };
 
 // The current query image.
@@ -73,6 +79,8 @@ class PoseController : public QObject {
   void CancelAll();
 
   const pose::ReferenceSet* Reference() const { return reference_.get(); }
+  // True when rows draw mesh outlines (the reference was exported from a mesh).
+  bool HasSilhouettes() const { return silhouette_ != nullptr; }
   QString ReferenceSource() const { return source_; }
   const std::vector<pose::QueryFrame>& Frames() const { return frames_; }
   int Frame() const { return frame_; }
@@ -101,6 +109,7 @@ class PoseController : public QObject {
   JobRunner* jobs_;
   BackendProvider* provider_;
   std::shared_ptr<const pose::ReferenceSet> reference_;
+  std::shared_ptr<pose::SilhouetteRenderer> silhouette_;  // null: no mesh behind the reference
   QString source_;
   std::vector<pose::QueryFrame> frames_;
   int frame_ = -1;

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/render/scene_view.h"
+#include "core/util/error.h"
+
 namespace corrlens::ui {
 namespace {
 
@@ -23,10 +26,12 @@ cv::Vec3d Axis(const cv::Matx44d& pose, int axis) { return {pose(axis, 0), pose(
 
 }  // namespace
 
-PoseScene::PoseScene(QWidget* parent) : QWidget(parent) {
+PoseScene::PoseScene(QWidget* parent, Backend backend) : QWidget(parent), backend_(backend) {
   setMinimumSize(200, 200);
   setToolTip(tr("Drag to orbit, wheel to zoom, double click to reset"));
 }
+
+PoseScene::~PoseScene() = default;
 
 void PoseScene::SetPoints(const std::vector<cv::Point3d>& points, const std::vector<QColor>& colors) {
   points_.clear();
@@ -65,6 +70,7 @@ void PoseScene::UpdateExtent() {
     if (d < 100.0 * r + 10.0) r = std::max(r, d);  // identity fallbacks sit at the origin anyway
   }
   extent_ = r;
+  vtk_dirty_ = true;
   update();
 }
 
@@ -84,10 +90,51 @@ bool PoseScene::ToScreen(const cv::Vec3d& p, QPointF* out) const {
   return true;
 }
 
+bool PoseScene::PaintWithVtk(QPainter& painter) {
+  if (backend_ != Backend::kAuto || vtk_failed_ || width() <= 0 || height() <= 0) return false;
+  const cv::Size size(width(), height());
+  try {
+    if (!vtk_) vtk_ = render::SceneView::Create(size);
+    if (vtk_dirty_) {
+      render::SceneContent content;
+      content.points = points_;
+      content.colors.reserve(colors_.size());
+      for (const QColor& c : colors_) content.colors.emplace_back(c.red(), c.green(), c.blue());
+      content.box = box_;
+      for (const Camera& c : cameras_)
+        content.cameras.push_back(
+            {c.cam_from_object, cv::Vec3b(c.color.red(), c.color.green(), c.color.blue()), c.emphasised});
+      vtk_->SetContent(content);
+      vtk_dirty_ = false;
+    }
+    const cv::Mat rgb = vtk_->Render({yaw_, pitch_, zoom_}, size);
+    painter.drawImage(0, 0, QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888));
+    return true;
+  } catch (const Error& e) {  // no display, no OpenGL: the QPainter view from now on
+    qInfo("3D view drawn with QPainter: %s", e.what());
+    vtk_.reset();
+    vtk_failed_ = true;
+    return false;
+  }
+}
+
+void PoseScene::PaintLabels(QPainter& painter) const {
+  QPointF apex;
+  for (const Camera& camera : cameras_) {
+    if (camera.label.isEmpty() || !ToScreen(Centre(camera.cam_from_object), &apex)) continue;
+    painter.setPen(camera.color);
+    painter.drawText(apex + QPointF(4, -4), camera.label);
+  }
+}
+
 void PoseScene::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  painter.fillRect(rect(), QColor(30, 30, 34));
   painter.setRenderHint(QPainter::Antialiasing);
+  if (PaintWithVtk(painter)) {
+    PaintLabels(painter);
+    return;
+  }
+  painter.fillRect(rect(), QColor(30, 30, 34));
   QPointF a, b;
   for (size_t i = 0; i < points_.size(); ++i) {
     if (!ToScreen(cv::Vec3d(points_[i].x, points_[i].y, points_[i].z), &a)) continue;
@@ -117,8 +164,8 @@ void PoseScene::paintEvent(QPaintEvent*) {
       painter.drawLine(apex, s[i]);
       painter.drawLine(s[i], s[(i + 1) % 4]);
     }
-    if (!camera.label.isEmpty()) painter.drawText(apex + QPointF(4, -4), camera.label);
   }
+  PaintLabels(painter);
 }
 
 void PoseScene::mousePressEvent(QMouseEvent* event) { last_mouse_ = event->position(); }

@@ -1,11 +1,14 @@
 // The Pose workspace's 3D view: the object's 3D points, its bounding box,
 // the reference cameras (grey), the query's true camera (green) and each
-// model's estimated camera in its row colour, drawn with QPainter (Debian's
-// QVTKOpenGLNativeWidget is built for Qt 5, so VTK cannot be embedded in
-// this Qt 6 window). Drag to orbit, wheel to zoom, double click to reset.
+// model's estimated camera in its row colour. Rendered by VTK offscreen
+// (core/render/scene_view) and shown as an image, because Debian's
+// QVTKOpenGLNativeWidget is built for Qt 5 and cannot be embedded in this
+// Qt 6 window; without a display (or when VTK fails) the same scene is drawn
+// with QPainter. Drag to orbit, wheel to zoom, double click to reset.
 #pragma once
 
 #include <QColor>
+#include <QPainter>
 #include <QPointF>
 #include <QString>
 #include <QVector>
@@ -14,7 +17,12 @@
 #include <opencv2/core/matx.hpp>
 #include <opencv2/core/types.hpp>
 
+#include <memory>
 #include <vector>
+
+namespace corrlens::render {
+class SceneView;
+}
 
 namespace corrlens::ui {
 
@@ -28,7 +36,10 @@ class PoseScene : public QWidget {
     bool emphasised = false;
   };
 
-  explicit PoseScene(QWidget* parent = nullptr);
+  enum class Backend { kAuto, kPainter };  // kAuto: VTK when it renders, else QPainter
+
+  explicit PoseScene(QWidget* parent = nullptr, Backend backend = Backend::kAuto);
+  ~PoseScene() override;
 
   // Points (object frame, metres) with colours; at most `max_points` are drawn.
   void SetPoints(const std::vector<cv::Point3d>& points, const std::vector<QColor>& colors);
@@ -38,6 +49,8 @@ class PoseScene : public QWidget {
   // View angles in degrees.
   void SetOrbit(double yaw, double pitch);
   QSize sizeHint() const override { return {360, 360}; }
+  // True while frames come from VTK (false before the first paint).
+  bool RenderedByVtk() const { return vtk_ != nullptr && !vtk_failed_; }
 
   static constexpr int kMaxPoints = 6000;
 
@@ -52,6 +65,9 @@ class PoseScene : public QWidget {
   // Screen position of an object point; false when behind the viewer.
   bool ToScreen(const cv::Vec3d& p, QPointF* out) const;
   void UpdateExtent();
+  // Draws the VTK image; false when VTK is off or failed (then QPainter draws).
+  bool PaintWithVtk(QPainter& painter);
+  void PaintLabels(QPainter& painter) const;
 
   std::vector<cv::Point3d> points_;
   std::vector<QColor> colors_;
@@ -61,6 +77,10 @@ class PoseScene : public QWidget {
   double extent_ = 0.2;         // radius of everything shown, metres
   double object_radius_ = 0.1;  // radius of the points and the box
   QPointF last_mouse_;
+  Backend backend_;
+  std::unique_ptr<render::SceneView> vtk_;
+  bool vtk_failed_ = false;
+  bool vtk_dirty_ = true;  // content changed since the last SetContent
 };
 
 }  // namespace corrlens::ui

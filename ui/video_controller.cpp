@@ -91,18 +91,18 @@ void VideoController::PrepareModel(const QString& id) {
   if (built && built->Done()) return;
   std::shared_ptr<Volume> volume = slot;
   std::shared_ptr<FeatureProvider> features = provider_->Features();
-  const std::string path = document_->Path().toStdString(), model = id.toStdString();
-  const std::string preset = document_->Preset().toStdString();
+  const auto open = document_->JobReader();
+  const std::string model = id.toStdString(), preset = document_->Preset().toStdString();
   const quint64 job =
       jobs_->Run(tr("Video features: %1").arg(names_.value(id, id)),
-                 [volume, features, path, model, preset](Progress& progress, const CancelToken& cancel) {
+                 [volume, features, open, model, preset](Progress& progress, const CancelToken& cancel) {
                    std::shared_ptr<track::VolumeBuilder> builder = volume->Get();
                    if (!builder) {
                      track::VolumeOptions options;
                      options.preset = track::TrackPreset::FromName(preset);
                      options.resize = bench::ResizeLanczosPil;  // as corrlens-cli track
                      options.max_bytes = uint64_t{8} << 30;     // a desktop's memory: a clear error before swapping
-                     builder = std::make_shared<track::VolumeBuilder>(video::OpenVideo(path), features, model, options);
+                     builder = std::make_shared<track::VolumeBuilder>(open(), features, model, options);
                      volume->Set(builder);
                    }
                    builder->Extract(progress, cancel);
@@ -154,6 +154,11 @@ int VideoController::ReadyFrames(const QString& id) const {
   if (it == volumes_.end()) return 0;
   const std::shared_ptr<track::VolumeBuilder> builder = it->second->Get();
   return builder ? builder->ReadyFrames() : 0;
+}
+
+std::shared_ptr<const track::VolumeBuilder> VideoController::Builder(const QString& id) const {
+  auto it = volumes_.find(id);
+  return it == volumes_.end() ? nullptr : it->second->Get();
 }
 
 bool VideoController::IsIdle() const { return !status_->Busy() && update_.IsCurrent() && !update_pending_; }

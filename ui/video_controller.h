@@ -37,6 +37,8 @@ class VideoController : public QObject {
   QString DisplayName(const QString& id) const { return names_.value(id, id); }
   // Frames of `id`'s volume extracted so far.
   int ReadyFrames(const QString& id) const;
+  // `id`'s feature volume as built so far (null before its job opened it).
+  std::shared_ptr<const track::VolumeBuilder> Builder(const QString& id) const;
   // True when no extraction runs and the tracks shown are current.
   bool IsIdle() const;
   const ModelStatus* Status() const { return status_; }

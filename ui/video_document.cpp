@@ -3,27 +3,16 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
 #include "core/util/error.h"
+#include "ui/video_truth.h"
 
 namespace corrlens::ui {
 namespace {
-
-// Opens `path` for display; nullptr with `error` set when it cannot be read.
-std::shared_ptr<video::VideoSource> OpenReader(const QString& path, QString* error) {
-  try {
-    video::VideoOptions options;
-    options.cache_frames = 32;  // steps back while scrubbing stay cheap
-    std::shared_ptr<video::VideoSource> reader = video::OpenVideo(path.toStdString(), options);
-    if (reader->FrameCount() <= 0) throw Error("the video has no frames", {path.toStdString()});
-    return reader;
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromStdString(e.what());
-  }
-  return nullptr;
-}
 
 // Points as [[t, x, y], ...]; anything else is refused.
 bool ReadPoints(const QJsonValue& value, QVector<VideoPoint>* points, QString* error) {
@@ -50,24 +39,157 @@ bool Inside(const VideoPoint& p, const video::VideoInfo& info) {
          p.position.x() <= info.width - 1 && p.position.y() <= info.height - 1;
 }
 
+// The opens' own threads: a slow file never waits behind other work.
+Q_GLOBAL_STATIC(QThreadPool, open_pool)
+
+QThreadPool* OpenPool() {
+  if (open_pool->maxThreadCount() < 2) open_pool->setMaxThreadCount(2);
+  return open_pool;
+}
+
+// The first offending point, as one line; "" when all lie inside.
+QString OutsidePoint(const QVector<VideoPoint>& points, const video::VideoInfo& info) {
+  for (const VideoPoint& p : points) {
+    if (!Inside(p, info))
+      return QStringLiteral("\"points\": frame %1 (%2, %3) lies outside the video")
+          .arg(p.frame)
+          .arg(p.position.x())
+          .arg(p.position.y());
+  }
+  return {};
+}
+
 }  // namespace
 
 VideoDocument::VideoDocument(QObject* parent) : QObject(parent) {}
 
+std::shared_ptr<video::VideoSource> VideoDocument::OpenReader(const QString& path, QString* error) {
+  try {
+    video::VideoOptions options;
+    options.cache_frames = 32;  // steps back while scrubbing stay cheap
+    std::shared_ptr<video::VideoSource> reader = video::OpenVideo(path.toStdString(), options);
+    if (reader->FrameCount() <= 0) throw Error("the video has no frames", {path.toStdString()});
+    return reader;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+  }
+  return nullptr;
+}
+
+bool VideoDocument::StartLoad(const VideoLoadRequest& request, QString* error) {
+  if (!QFileInfo::exists(request.path)) {
+    if (error) *error = QStringLiteral("%1: file not found").arg(request.path);
+    return false;
+  }
+  if (request.preset && *request.preset != "interactive" && *request.preset != "paper") {
+    if (error) *error = QStringLiteral("\"preset\" is '%1', expected interactive or paper").arg(*request.preset);
+    return false;
+  }
+  const quint64 generation = ++generation_;
+  if (loading_++ == 0) emit loadingChanged(true);
+  loading_path_ = request.path;
+  QtConcurrent::run(OpenPool(), [opener = opener_, request] {
+    std::pair<VideoOpened, QString> result;
+    VideoOpened& opened = result.first;
+    QString& error = result.second;
+    if (request.open)
+      opened = request.open(&error);
+    else
+      opened.reader = opener(request.path, &error);
+    if (!opened.reader && error.isEmpty()) error = QStringLiteral("%1: cannot open").arg(request.path);
+    if (opened.reader) {
+      try {  // decoded here, the first frame shown comes from the reader's cache
+        opened.reader->Frame(std::clamp(request.frame, 0, opened.reader->FrameCount() - 1));
+      } catch (const std::exception&) {
+        // The player names the frame that cannot be decoded.
+      }
+    }
+    return result;
+  }).then(this, [this, generation, request](const std::pair<VideoOpened, QString>& result) {
+    FinishLoad(generation, request, result.first, result.second);
+  });
+  return true;
+}
+
+void VideoDocument::FinishLoad(quint64 generation, const VideoLoadRequest& request, const VideoOpened& opened,
+                               const QString& error) {
+  if (--loading_ == 0) {
+    loading_path_.clear();
+    emit loadingChanged(false);
+  }
+  if (generation != generation_) return;  // superseded
+  if (!opened.reader) {
+    emit loadFailed(error);
+    return;
+  }
+  const bool has_points = request.points || opened.points;
+  const QVector<VideoPoint> points = request.points ? *request.points : opened.points.value_or(QVector<VideoPoint>());
+  const QString outside = OutsidePoint(points, opened.reader->Info());
+  if (!outside.isEmpty()) {
+    emit loadFailed(QStringLiteral("%1: %2").arg(request.path, outside));
+    return;
+  }
+  if (request.preset) SetPreset(*request.preset);
+  const int active = request.points ? request.active_point : (has_points && !points.isEmpty() ? 0 : -1);
+  Apply(opened, opened.path.isEmpty() ? request.path : opened.path, points, active, request.frame);
+}
+
+bool VideoDocument::StartFromJson(const QJsonObject& json, const QString& base_dir, QString* error) {
+  VideoLoadRequest request;
+  request.preset = json.value("preset").toString(QStringLiteral("interactive"));
+  if (*request.preset != "interactive" && *request.preset != "paper") {
+    if (error) *error = QStringLiteral("\"preset\" is '%1', expected interactive or paper").arg(*request.preset);
+    return false;
+  }
+  QVector<VideoPoint> points;
+  if (!ReadPoints(json.value("points"), &points, error)) return false;
+  const QString relative = json.value("video").toString();
+  const QJsonObject tapvid = json.value("tapvid").toObject();
+  if (!tapvid.isEmpty()) {
+    const QString dataset = QDir(base_dir).absoluteFilePath(tapvid.value("dataset").toString());
+    const VideoLoadRequest truth = TapVidRequest(dataset, tapvid.value("video").toInt(-1));
+    request.path = truth.path;
+    request.open = truth.open;
+  } else if (relative.isEmpty()) {
+    return FromJson(json, base_dir, error);  // nothing to open
+  } else {
+    request.path = QDir(base_dir).absoluteFilePath(relative);
+  }
+  request.points = points;
+  request.active_point = json.value("active_point").toInt(-1);
+  request.frame = json.value("frame").toInt(0);
+  return StartLoad(request, error);
+}
+
+void VideoDocument::Apply(const VideoOpened& opened, const QString& path, const QVector<VideoPoint>& points,
+                          int active_point, int frame) {
+  reader_ = opened.reader;
+  job_reader_ = opened.job_reader;
+  truth_ = opened.truth;
+  info_ = reader_ ? reader_->Info() : video::VideoInfo();
+  path_ = reader_ ? QFileInfo(path).absoluteFilePath() : QString();
+  points_ = points;
+  active_point_ = std::clamp(active_point, -1, int(points_.size()) - 1);
+  frame_ = std::clamp(frame, 0, std::max(0, info_.frame_count - 1));
+  emit videoChanged();
+  emit pointsChanged();
+  emit activePointChanged(active_point_);
+  emit currentFrameChanged(frame_);
+}
+
 bool VideoDocument::LoadVideo(const QString& path, QString* error) {
   std::shared_ptr<video::VideoSource> reader = OpenReader(path, error);
   if (!reader) return false;
-  reader_ = std::move(reader);
-  info_ = reader_->Info();
-  path_ = QFileInfo(path).absoluteFilePath();
-  points_.clear();
-  active_point_ = -1;
-  frame_ = 0;
-  emit videoChanged();
-  emit pointsChanged();
-  emit activePointChanged(-1);
-  emit currentFrameChanged(0);
+  ++generation_;  // loads in flight are stale now
+  VideoOpened opened;
+  opened.reader = reader;
+  Apply(opened, path, {}, -1, 0);
   return true;
+}
+
+std::function<std::unique_ptr<video::VideoSource>()> VideoDocument::JobReader() const {
+  if (job_reader_) return job_reader_;
+  return [path = path_.toStdString()] { return video::OpenVideo(path); };
 }
 
 void VideoDocument::AddPoint(const VideoPoint& point) {
@@ -115,8 +237,10 @@ void VideoDocument::SetCurrentFrame(int frame) {
 QJsonObject VideoDocument::ToJson() const {
   QJsonArray points;
   for (const VideoPoint& p : points_) points.append(QJsonArray{p.frame, p.position.x(), p.position.y()});
-  return QJsonObject{
+  QJsonObject json{
       {"video", path_}, {"preset", preset_}, {"points", points}, {"active_point", active_point_}, {"frame", frame_}};
+  if (truth_) json["tapvid"] = QJsonObject{{"dataset", truth_->dataset}, {"video", truth_->video_index}};
+  return json;
 }
 
 bool VideoDocument::FromJson(const QJsonObject& json, const QString& base_dir, QString* error) {
@@ -132,30 +256,20 @@ bool VideoDocument::FromJson(const QJsonObject& json, const QString& base_dir, Q
   if (!relative.isEmpty()) {
     reader = OpenReader(QDir(base_dir).absoluteFilePath(relative), error);
     if (!reader) return false;
-    for (const VideoPoint& p : points) {
-      if (!Inside(p, reader->Info())) {
-        if (error)
-          *error = QStringLiteral("\"points\": frame %1 (%2, %3) lies outside the video")
-                       .arg(p.frame)
-                       .arg(p.position.x())
-                       .arg(p.position.y());
-        return false;
-      }
+    const QString outside = OutsidePoint(points, reader->Info());
+    if (!outside.isEmpty()) {
+      if (error) *error = outside;
+      return false;
     }
   } else {
     points.clear();  // points need a video
   }
-  reader_ = reader;
-  info_ = reader ? reader->Info() : video::VideoInfo();
-  path_ = reader ? QDir(base_dir).absoluteFilePath(relative) : QString();
-  points_ = points;
-  active_point_ = std::clamp(json.value("active_point").toInt(-1), -1, int(points_.size()) - 1);
-  frame_ = std::clamp(json.value("frame").toInt(0), 0, std::max(0, info_.frame_count - 1));
+  ++generation_;  // loads in flight are stale now
   SetPreset(preset);
-  emit videoChanged();
-  emit pointsChanged();
-  emit activePointChanged(active_point_);
-  emit currentFrameChanged(frame_);
+  VideoOpened opened;
+  opened.reader = reader;
+  Apply(opened, QDir(base_dir).absoluteFilePath(relative), points, json.value("active_point").toInt(-1),
+        json.value("frame").toInt(0));
   return true;
 }
 

@@ -13,6 +13,7 @@
 
 #include "ui/image_view.h"
 #include "ui/video_tracks.h"
+#include "ui/video_truth.h"
 
 class QGraphicsItemGroup;
 
@@ -31,8 +32,18 @@ class TrackView : public ImageView {
   void SetTrails(const QVector<Trail>& trails);
   // Squares at query positions (shown on the query's own frame).
   void SetQueries(const QVector<QPointF>& positions, const QVector<QColor>& colors);
+  // Ground truth: a thin dotted trail and a cross at the true position, a
+  // hollow dashed circle where the truth is occluded.
+  struct Truth {
+    QPolygonF trail;  // oldest first, the last is the current frame
+    bool occluded = false;
+    QColor color;
+  };
+  void SetTruth(const QVector<Truth>& truth);
+  int TruthCount() const;
 
  private:
+  QGraphicsItemGroup* truth_;
   QGraphicsItemGroup* trails_;
   QGraphicsItemGroup* queries_;
 };
@@ -47,13 +58,21 @@ class VideoRow : public QWidget {
   QString StatusText() const { return status_->text(); }
 
   // Draws `tracks` (null: no model, queries only) at `frame` with trails of
-  // `trail_length` frames; `points` are the document's queries.
-  void ShowTracks(const VideoModelTracks* tracks, const QVector<VideoPoint>& points, int frame, int trail_length);
+  // `trail_length` frames; `points` are the document's queries; `truth`
+  // (TAP-Vid) adds each point's true track and the scores in the header.
+  void ShowTracks(const VideoModelTracks* tracks, const QVector<VideoPoint>& points, int frame, int trail_length,
+                  const VideoTruth* truth = nullptr);
+  QString TruthText() const { return truth_->text(); }
+  // The hover heatmap blended over the frame (null clears it).
+  void SetHeatmap(const QImage& heatmap);
+  const QImage& Heatmap() const { return heatmap_; }
 
  private:
   QLabel* title_;
   QLabel* status_;
+  QLabel* truth_;
   TrackView* view_;
+  QImage heatmap_;
 };
 
 }  // namespace corrlens::ui

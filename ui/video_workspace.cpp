@@ -5,19 +5,24 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QPainter>
 #include <QSaveFile>
 #include <QVBoxLayout>
 
 #include <cmath>
 
+#include "core/track/annotated_video.h"
+#include "ui/job_runner.h"
 #include "ui/model_status.h"
 #include "ui/session_model.h"
 #include "ui/video_controller.h"
 #include "ui/video_document.h"
+#include "ui/video_heatmap.h"
 #include "ui/video_player.h"
 #include "ui/video_row.h"
 #include "ui/video_timeline.h"
+#include "ui/video_truth.h"
 
 namespace corrlens::ui {
 namespace {
@@ -41,7 +46,14 @@ bool WriteFile(const QString& path, const QByteArray& data, QString* error) {
 }  // namespace
 
 VideoWorkspace::VideoWorkspace(SessionModel* session, JobRunner* jobs, BackendProvider* provider, QWidget* parent)
-    : Workspace(parent), session_(session), document_(new VideoDocument(this)) {
+    : Workspace(parent),
+      session_(session),
+      jobs_(jobs),
+      document_(new VideoDocument(this)),
+      heat_(this, [this](quint64, const Heat& heat) {
+        for (size_t i = 0; i < rows_.size(); ++i)
+          rows_[i]->SetHeatmap(row_ids_[int(i)] == heat.id && heat.id == hovered_ ? heat.image : QImage());
+      }) {
   player_ = new VideoPlayer(document_, this);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -62,7 +74,10 @@ VideoWorkspace::VideoWorkspace(SessionModel* session, JobRunner* jobs, BackendPr
     for (VideoRow* row : rows_) row->View()->SetImage(QImage());
     emit statusChanged();
   });
+  connect(document_, &VideoDocument::loadingChanged, this, &Workspace::statusChanged);
+  connect(document_, &VideoDocument::loadFailed, this, &Workspace::errorOccurred);
   connect(document_, &VideoDocument::pointsChanged, this, &VideoWorkspace::Redraw);
+  connect(document_, &VideoDocument::activePointChanged, this, &VideoWorkspace::RequestHeatmap);
   connect(document_, &VideoDocument::pointsChanged, this, &Workspace::statusChanged);
   connect(document_, &VideoDocument::presetChanged, this, &Workspace::statusChanged);
   SetRows({}, {});
@@ -78,6 +93,11 @@ VideoWorkspace::~VideoWorkspace() = default;
 void VideoWorkspace::ConnectController() {
   connect(controller_, &VideoController::rowsChanged, this, &VideoWorkspace::SetRows);
   connect(controller_, &VideoController::tracksReady, this, &VideoWorkspace::Redraw);
+  connect(controller_, &VideoController::tracksReady, this, [this] {
+    for (size_t i = 0; i < rows_.size(); ++i) {  // the frame's features may have arrived
+      if (row_ids_[int(i)] == hovered_ && rows_[i]->Heatmap().isNull()) RequestHeatmap();
+    }
+  });
   connect(controller_, &VideoController::modelStateChanged, this, &VideoWorkspace::SetRowStatus);
   connect(controller_, &VideoController::modelStateChanged, this, &Workspace::modelStateChanged);
   // The controller announced its rows and states before these connections.
@@ -100,12 +120,17 @@ void VideoWorkspace::CreateActions() {
           [this] { OpenDialog(false); });
   connect(AddAction(&open_actions_, tr("Open &Frames Folder..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)),
           &QAction::triggered, this, [this] { OpenDialog(true); });
+  connect(AddAction(&open_actions_, tr("Open TAP-Vid &Video..."), {}), &QAction::triggered, this,
+          &VideoWorkspace::OpenTapVidDialog);
   connect(
       AddAction(&export_actions_, tr("Export &Tracks (CSV/JSON)..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)),
       &QAction::triggered, this, &VideoWorkspace::ExportTracksDialog);
   export_actions_.back()->setEnabled(controller_ != nullptr);
   connect(AddAction(&export_actions_, tr("Export Frame as &PNG..."), QKeySequence(Qt::CTRL | Qt::Key_E)),
           &QAction::triggered, this, &VideoWorkspace::ExportFrameDialog);
+  connect(AddAction(&export_actions_, tr("Export &Annotated Video..."), {}), &QAction::triggered, this,
+          &VideoWorkspace::ExportAnnotatedVideoDialog);
+  export_actions_.back()->setEnabled(controller_ != nullptr);
   connect(AddAction(&edit_actions_, tr("&Clear Points"), QKeySequence(Qt::CTRL | Qt::Key_Backspace)),
           &QAction::triggered, document_, &VideoDocument::ClearPoints);
   connect(AddAction(&view_actions_, tr("&Play / Pause"), QKeySequence(Qt::Key_Space)), &QAction::triggered, player_,
@@ -137,31 +162,58 @@ bool VideoWorkspace::Open(const QStringList& files, std::optional<QPoint>, QStri
     if (error) *error = tr("open one video file or one folder of frames");
     return false;
   }
-  return document_->LoadVideo(files[0], error);
+  VideoLoadRequest request;
+  request.path = files[0];
+  return document_->StartLoad(request, error);
 }
 
 bool VideoWorkspace::OpenVideoAt(const QString& path, int frame, QString* error) {
   const auto clean = [](const QString& p) { return QDir::cleanPath(QFileInfo(p).absoluteFilePath()); };
-  const bool open = document_->HasVideo() && clean(document_->Path()) == clean(path);
-  if (!open && !Open({path}, std::nullopt, error)) return false;
-  document_->SetCurrentFrame(frame);
-  return true;
+  if (document_->HasVideo() && !document_->IsLoading() && clean(document_->Path()) == clean(path)) {
+    document_->SetCurrentFrame(frame);
+    return true;
+  }
+  // <dataset>/tapvid-davis/<idx>/video: the reference layout, with its truth.
+  const QStringList parts = clean(path).split('/');
+  bool numbered = false;
+  const int index = parts.value(parts.size() - 2).toInt(&numbered);
+  const QString root = parts.mid(0, parts.size() - 3).join('/');
+  if (parts.size() >= 4 && parts.last() == "video" && numbered && parts[parts.size() - 3] == "tapvid-davis" &&
+      QFileInfo::exists(root + "/" + track::kTapVidStridedPickle))
+    return OpenTapVid(root, index, error, frame);
+  VideoLoadRequest request;
+  request.path = path;
+  request.frame = frame;
+  return document_->StartLoad(request, error);
+}
+
+bool VideoWorkspace::OpenTapVid(const QString& dataset, int video_index, QString* error, int frame) {
+  VideoLoadRequest request = TapVidRequest(dataset, video_index);
+  request.frame = frame;
+  return document_->StartLoad(request, error);
 }
 
 QJsonObject VideoWorkspace::SaveDocument() const { return document_->ToJson(); }
 
 bool VideoWorkspace::LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) {
-  return document_->FromJson(json, base_dir, error);
+  return document_->StartFromJson(json, base_dir, error);
 }
 
 QString VideoWorkspace::Status() const {
+  if (document_->IsLoading()) return tr("Opening %1...").arg(QFileInfo(document_->LoadingFile()).fileName());
   if (!document_->HasVideo()) return tr("Open a video or a folder of frames (File menu or drag and drop).");
   if (!frame_error_.isEmpty()) return frame_error_;
   const video::VideoInfo& info = document_->Info();
+  const std::shared_ptr<const VideoTruth> truth = document_->Truth();
+  const QString name = truth ? tr("TAP-Vid video %1 of %2 (%3 ground-truth tracks)")
+                                   .arg(truth->video_index)
+                                   .arg(QFileInfo(truth->dataset).fileName())
+                                   .arg(truth->tracks.size())
+                             : QFileInfo(document_->Path()).fileName();
   return tr("%1: %2 frames of %3x%4, preset %5, %n point(s). Click to add a point on this frame, right click to "
             "remove one; Space plays, arrows step.",
             "", int(document_->Points().size()))
-      .arg(QFileInfo(document_->Path()).fileName())
+      .arg(name)
       .arg(info.frame_count)
       .arg(info.width)
       .arg(info.height)
@@ -191,6 +243,12 @@ void VideoWorkspace::ConnectRow(VideoRow* row, const QString& id) {
   connect(row->View(), &ImageView::removeRequested, this,
           [this, row, id](QPointF p) { RemovePointNear(id, p, 12.0 / row->View()->Zoom()); });
   connect(row->View(), &ImageView::viewChanged, this, &VideoWorkspace::SyncViews);
+  connect(row->View(), &ImageView::hovered, this, [this, id] {
+    if (id != hovered_) SetHovered(id);
+  });
+  connect(row->View(), &ImageView::hoverLeft, this, [this, id] {
+    if (id == hovered_) SetHovered(QString());
+  });
 }
 
 void VideoWorkspace::ShowFrame(int, const QImage& image) {
@@ -202,7 +260,33 @@ void VideoWorkspace::ShowFrame(int, const QImage& image) {
       row->View()->SetBaseImage(image);
   }
   Redraw();
+  RequestHeatmap();
   emit statusChanged();
+}
+
+void VideoWorkspace::SetHovered(const QString& id) {
+  hovered_ = id;
+  RequestHeatmap();
+}
+
+void VideoWorkspace::RequestHeatmap() {
+  const int active = document_->ActivePoint();
+  std::shared_ptr<const track::VolumeBuilder> volume =
+      controller_ && !hovered_.isEmpty() ? controller_->Builder(hovered_) : nullptr;
+  if (!volume || active < 0 || player_->ShownFrame() < 0) {
+    heat_.Discard();
+    for (VideoRow* row : rows_) row->SetHeatmap(QImage());
+    return;
+  }
+  VideoHeatmapRequest request;
+  request.volume = volume;
+  request.query = document_->Points()[active];
+  request.frame = player_->ShownFrame();
+  request.width = document_->Info().width;
+  request.height = document_->Info().height;
+  heat_.Submit([request, id = hovered_](const CancelToken& cancel) {
+    return Heat{id, ComputeVideoHeatmap(request, cancel)};
+  });
 }
 
 const VideoModelTracks* VideoWorkspace::TracksOf(const QString& id) const {
@@ -219,7 +303,8 @@ void VideoWorkspace::Redraw() {
     const QString& id = row_ids_[int(i)];
     static const VideoModelTracks kNone;
     const VideoModelTracks* tracks = id.isEmpty() ? nullptr : TracksOf(id);
-    rows_[i]->ShowTracks(id.isEmpty() ? nullptr : (tracks ? tracks : &kNone), document_->Points(), frame, kTrailLength);
+    rows_[i]->ShowTracks(id.isEmpty() ? nullptr : (tracks ? tracks : &kNone), document_->Points(), frame, kTrailLength,
+                         document_->Truth().get());
   }
 }
 
@@ -264,11 +349,28 @@ void VideoWorkspace::OpenDialog(bool folder) {
                               : QFileDialog::getOpenFileName(this, tr("Open Video"), start, tr(kVideoFilter));
   if (path.isEmpty()) return;
   QString error;
-  if (!document_->LoadVideo(path, &error)) {
+  if (!Open({path}, std::nullopt, &error)) {
     emit errorOccurred(error);
     return;
   }
   emit filesOpened({path});
+}
+
+void VideoWorkspace::OpenTapVidDialog() {
+  const QString start = QFileInfo(document_->Path()).absolutePath();
+  const QString pickle = QFileDialog::getOpenFileName(
+      this, tr("Open TAP-Vid Dataset"), start,
+      tr("TAP-Vid pickles (tapvid_davis_data_strided.pkl tapvid_davis.pkl *.pkl);;All files (*)"));
+  if (pickle.isEmpty()) return;
+  bool ok = false;
+  const int index =
+      QInputDialog::getInt(this, tr("Open TAP-Vid Video"), tr("Video index (video_idx):"), 0, 0, 100000, 1, &ok);
+  if (!ok) return;
+  // The strided pickle stands for its folder (frames under tapvid-davis/).
+  const QFileInfo info(pickle);
+  const QString dataset = info.fileName() == track::kTapVidStridedPickle ? info.absolutePath() : pickle;
+  QString error;
+  if (!OpenTapVid(dataset, index, &error)) emit errorOccurred(error);
 }
 
 bool VideoWorkspace::ExportTracks(const QString& path, QString* error) const {
@@ -298,6 +400,55 @@ bool VideoWorkspace::ExportFrame(const QString& path, QString* error) const {
     return false;
   }
   return true;
+}
+
+quint64 VideoWorkspace::ExportAnnotatedVideo(const QString& path, const QStringList& models, QString* error) {
+  track::TracksDocument tracks;
+  QString reason;
+  if (!controller_ || !jobs_ || !controller_->Export(&tracks, &reason)) {
+    if (error) *error = tr("%1: nothing to export: %2").arg(path, controller_ ? reason : tr("no models"));
+    return 0;
+  }
+  std::vector<track::AnnotatedPanel> panels;
+  for (const track::TrackedModel& m : tracks.models) {
+    const QString id = QString::fromStdString(m.model);
+    if (!models.isEmpty() && !models.contains(id)) continue;
+    track::AnnotatedPanel panel{m.tracks, {}, controller_->DisplayName(id).toStdString()};
+    for (int n = 0; n < m.tracks.tracks; ++n) {
+      const QColor c = SessionModel::PointColor(n);
+      panel.colors.push_back(cv::Scalar(c.blue(), c.green(), c.red()));
+    }
+    panels.push_back(std::move(panel));
+  }
+  if (panels.empty()) {
+    if (error) *error = tr("%1: none of %2 is tracked").arg(path, models.join(", "));
+    return 0;
+  }
+  track::AnnotatedVideoOptions options;
+  options.frames = tracks.frames;
+  options.trail = kTrailLength;
+  return jobs_->Run(tr("Annotated video: %1").arg(QFileInfo(path).fileName()),
+                    [open = document_->JobReader(), panels, options, file = path.toStdString()](
+                        Progress& progress, const CancelToken& cancel) {
+                      const std::unique_ptr<video::VideoSource> video = open();
+                      track::WriteAnnotatedVideo(file, *video, panels, options, progress, cancel);
+                    });
+}
+
+void VideoWorkspace::ExportAnnotatedVideoDialog() {
+  if (!controller_) return;
+  QStringList choices{tr("All rows side by side")};
+  for (const QString& id : controller_->Models()) choices << controller_->DisplayName(id);
+  bool ok = false;
+  const QString choice = QInputDialog::getItem(this, tr("Export Annotated Video"), tr("Rows:"), choices, 0, false, &ok);
+  if (!ok) return;
+  const int row = choices.indexOf(choice) - 1;
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export Annotated Video"), "tracks.mp4", tr("MP4 (*.mp4);;AVI (*.avi)"));
+  if (path.isEmpty()) return;
+  QString error;
+  const QStringList models = row >= 0 ? QStringList{controller_->Models()[row]} : QStringList();
+  if (!ExportAnnotatedVideo(path, models, &error)) emit errorOccurred(error);
 }
 
 void VideoWorkspace::ExportTracksDialog() {

@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "ui/latest_result.h"
 #include "ui/video_tracks.h"
 #include "ui/workspace.h"
 
@@ -47,7 +48,14 @@ class VideoWorkspace : public Workspace {
   bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
   // Shows `frame` (clamped) of the video or frames folder at `path`, opening
   // it unless it is open already (its points then stay); false with `error`.
+  // A frames folder of a TAP-Vid dataset in the reference layout
+  // (<dataset>/tapvid-davis/<idx>/video) opens as OpenTapVid would.
   bool OpenVideoAt(const QString& path, int frame, QString* error);
+  // Opens video `video_index` (its video_idx) of the TAP-Vid dataset at
+  // `dataset` (a folder in the reference layout or a .pkl of either layout)
+  // with its queries as the points and their true tracks drawn in every row,
+  // off the GUI thread; false with `error` when `dataset` does not exist.
+  bool OpenTapVid(const QString& dataset, int video_index, QString* error, int frame = 0);
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
   QString Status() const override;
@@ -57,6 +65,10 @@ class VideoWorkspace : public Workspace {
   // `error` ("<file>: <reason>" or why there is nothing to export yet).
   bool ExportTracks(const QString& path, QString* error) const;
   bool ExportFrame(const QString& path, QString* error) const;
+  // Writes the video (.avi or .mp4) with the tracks drawn, the rows of
+  // `models` side by side (empty: every row), as a job with progress and
+  // Cancel; its id, or 0 with `error` when the tracks are not complete.
+  quint64 ExportAnnotatedVideo(const QString& path, const QStringList& models, QString* error);
   QImage Snapshot() const;
   // Frames of trail drawn behind each prediction.
   static constexpr int kTrailLength = 10;
@@ -73,14 +85,20 @@ class VideoWorkspace : public Workspace {
   void ShowFrame(int index, const QImage& image);
   void Redraw();
   void RemovePointNear(const QString& id, QPointF p, double radius);
+  // The hover heatmap of the hovered row's model (none: cleared).
+  void SetHovered(const QString& id);
+  void RequestHeatmap();
   const VideoModelTracks* TracksOf(const QString& id) const;
   void SetRowStatus(const QString& id, const QString& status, bool is_error);
   void SyncViews(double zoom, QPointF center);
   void OpenDialog(bool folder);
+  void OpenTapVidDialog();
   void ExportTracksDialog();
   void ExportFrameDialog();
+  void ExportAnnotatedVideoDialog();
 
   SessionModel* session_;
+  JobRunner* jobs_;
   VideoDocument* document_;
   VideoPlayer* player_;
   VideoTimeline* timeline_;
@@ -90,6 +108,12 @@ class VideoWorkspace : public Workspace {
   std::vector<VideoRow*> rows_;
   QStringList row_ids_;  // model id of each row (empty: the video row)
   QString frame_error_;  // the shown frame could not be decoded
+  QString hovered_;      // model id of the hovered row ("" when none)
+  struct Heat {
+    QString id;
+    QImage image;
+  };
+  LatestResult<Heat> heat_;  // last member: joined first on destruction
 };
 
 }  // namespace corrlens::ui

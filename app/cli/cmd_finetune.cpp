@@ -34,6 +34,7 @@ struct FinetuneArgs {
   int target_res = 640;
   bool no_augment = false;
   bool keep_attention = false;
+  bool bf16 = false;
   uint64_t seed = 42;
   std::string out;
   int64_t save_every = 0;
@@ -106,6 +107,7 @@ int RunFinetuneCommand(const FinetuneArgs& a) {
   o.data.points = a.points;
   o.data.augment.enabled = !a.no_augment;
   o.recompute_attention = !a.keep_attention;
+  o.bf16 = a.bf16;
   o.out_dir = a.out;
   o.checkpoint_every = a.save_every;
   o.resume = a.resume;
@@ -159,6 +161,8 @@ void AddFinetuneCommand(Commands& commands) {
   app->add_flag("--no-augment", a->no_augment, "Disable the augmentations");
   app->add_flag("--keep-attention", a->keep_attention,
                 "Keep attention probabilities for backward like the reference (more memory; default: recompute)");
+  app->add_flag("--bf16", a->bf16,
+                "bfloat16 autocast in the trained blocks and refine conv (parameters, gradients, AdamW: float32)");
   app->add_option("--seed", a->seed, "Seed of the adapter init, pairs and augmentations")->capture_default_str();
   app->add_option("--out", a->out, "Run folder for checkpoints (last.ckpt, step-NNNNNN.ckpt)");
   app->add_option("--save-every", a->save_every, "Steps between checkpoints (0: only at the end)");

@@ -16,6 +16,7 @@
 #include "app/cli/report_printer.h"
 #include "core/bench/letterbox.h"
 #include "core/corr/feature_service.h"
+#include "core/track/annotated_video.h"
 #include "core/track/feature_volume.h"
 #include "core/track/track_export.h"
 #include "core/util/error.h"
@@ -111,41 +112,6 @@ void PrintSummary(const std::string& preset, const std::vector<track::Query>& qu
   }
 }
 
-// The video with the first model's tracks: a trail of the last positions and
-// a filled dot where visible, a ring where predicted occluded.
-void WriteAnnotated(const std::string& path, video::VideoSource& video, int frames, const track::TrackSet& s) {
-  const std::string ext = std::filesystem::path(path).extension().string();
-  int fourcc = 0;
-  if (ext == ".avi")
-    fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
-  else if (ext == ".mp4")
-    fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
-  else
-    throw Error("unsupported video extension '" + ext + "'", {path, std::nullopt, "--video-out"}, "use .avi or .mp4");
-  const double fps = video.Info().fps > 0 ? video.Info().fps : 10.0;
-  const std::string partial = path + ".partial" + ext;
-  cv::VideoWriter writer(partial, fourcc, fps, cv::Size(video.Info().width, video.Info().height));
-  if (!writer.isOpened()) throw Error("cannot write the video", {path, std::nullopt, "--video-out"});
-  const int radius = std::max(3, video.Info().width / 160);
-  for (int t = 0; t < frames; ++t) {
-    cv::Mat bgr;
-    cv::cvtColor(video.Frame(t), bgr, cv::COLOR_RGB2BGR);
-    for (int n = 0; n < s.tracks; ++n) {
-      cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(uint8_t((n * 37) % 180), 220, 255)), color;
-      cv::cvtColor(hsv, color, cv::COLOR_HSV2BGR);
-      const cv::Scalar c(color.at<cv::Vec3b>(0, 0)[0], color.at<cv::Vec3b>(0, 0)[1], color.at<cv::Vec3b>(0, 0)[2]);
-      for (int k = std::max(1, t - 10); k <= t; ++k)
-        cv::line(bgr, cv::Point2d(s.X(n, k - 1), s.Y(n, k - 1)), cv::Point2d(s.X(n, k), s.Y(n, k)), c, 1, cv::LINE_AA);
-      cv::circle(bgr, cv::Point2d(s.X(n, t), s.Y(n, t)), radius, c, s.Occluded(n, t) ? 1 : cv::FILLED, cv::LINE_AA);
-    }
-    writer.write(bgr);
-  }
-  writer.release();
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw Error("cannot move the written video into place: " + ec.message(), {path, std::nullopt, "--video-out"});
-}
-
 int RunTrack(const TrackArgs& args) {
   const track::TrackPreset preset = track::TrackPreset::FromName(args.preset);  // fails early on a bad name
   if (args.frames < 0) throw Error("--frames must be >= 0", {"", std::nullopt, "--frames"});
@@ -163,7 +129,14 @@ int RunTrack(const TrackArgs& args) {
   progress.Finish();
   const std::string json = track::TracksToJson(TracksOf(args, video->Info(), frames, queries, all));
   if (!args.out.empty()) fs::WriteFileAtomic(args.out, json + "\n");
-  if (!args.video_out.empty()) WriteAnnotated(args.video_out, *video, frames, all.front().result.tracks);
+  if (!args.video_out.empty()) {  // the first model's tracks
+    track::AnnotatedVideoOptions options;
+    options.frames = frames;
+    options.key = "--video-out";
+    Progress silent;
+    track::WriteAnnotatedVideo(args.video_out, *video, {{all.front().result.tracks, {}, ""}}, options, silent,
+                               CancelToken());
+  }
   if (args.json)
     std::cout << json << "\n";
   else

@@ -1,12 +1,17 @@
 #include "core/finetune/adapter_model.h"
 
+#include <ATen/autocast_mode.h>
+#include <c10/util/Exception.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "core/finetune/recomputed_attention.h"
 #include "core/finetune/smooth_ap_loss.h"
 #include "core/util/check.h"
+#include "core/util/error.h"
 
 namespace corrlens::finetune {
 namespace {
@@ -51,6 +56,30 @@ void KaimingUniformA5(at::Tensor& t, int64_t fan_in, at::Generator& gen) {
 
 }  // namespace
 
+AutocastGuard::AutocastGuard(c10::DeviceType device, bool enabled) : device_(device) {
+  namespace ac = at::autocast;
+  if (device_ == c10::DeviceType::CPU) {
+    was_enabled_ = ac::is_cpu_enabled(), was_dtype_ = ac::get_autocast_cpu_dtype();
+    ac::set_cpu_enabled(enabled), ac::set_autocast_cpu_dtype(at::kBFloat16);
+  } else if (device_ == c10::DeviceType::CUDA) {
+    was_enabled_ = ac::is_enabled(), was_dtype_ = ac::get_autocast_gpu_dtype();
+    ac::set_enabled(enabled), ac::set_autocast_gpu_dtype(at::kBFloat16);
+  } else {
+    throw Error(std::string("bfloat16 autocast runs on cpu or cuda, not ") + c10::DeviceTypeName(device, true),
+                {"", std::nullopt, "bf16"});
+  }
+  ac::increment_nesting();
+}
+
+AutocastGuard::~AutocastGuard() {
+  namespace ac = at::autocast;
+  if (ac::decrement_nesting() == 0) ac::clear_cache();  // cached bf16 copies of weights that will change
+  if (device_ == c10::DeviceType::CPU)
+    ac::set_cpu_enabled(was_enabled_), ac::set_autocast_cpu_dtype(was_dtype_);
+  else
+    ac::set_enabled(was_enabled_), ac::set_autocast_gpu_dtype(was_dtype_);
+}
+
 std::pair<int, int> ReferenceGrid(int height, int width, int target_res) {
   int th = static_cast<int>(height * double(target_res) / width), tw = target_res;
   if (height > width) th = target_res, tw = static_cast<int>(width * double(target_res) / height);
@@ -88,6 +117,24 @@ void AdapterModel::InitAdapter(uint64_t seed) {
 
 void AdapterModel::SetAdapter(const model::AdapterWeights& adapter) {
   model::ApplyAdapter(*backbone_, *refine_, adapter);
+}
+
+void AdapterModel::SetBf16(bool on) {
+  if (on) {  // one small GEMM under autocast: the device must produce bfloat16
+    const c10::Device device = backbone_->cls_token.device();
+    std::string why;
+    try {
+      AutocastGuard guard(device.type(), true);
+      const at::Tensor t = at::ones({4, 4}, at::TensorOptions(device).dtype(at::kFloat));
+      if (at::mm(t, t).scalar_type() != at::kBFloat16) why = "autocast did not produce bfloat16";
+    } catch (const c10::Error& e) {
+      why = e.what_without_backtrace();
+    }
+    if (!why.empty())
+      throw Error("bfloat16 is not supported on device " + device.str() + ": " + why.substr(0, why.find('\n')),
+                  {"", std::nullopt, "bf16"}, "train in float32 (without --bf16)");
+  }
+  bf16_ = on;
 }
 
 model::AdapterWeights AdapterModel::Adapter() const { return model::ExtractAdapter(*backbone_, *refine_); }
@@ -134,6 +181,10 @@ at::Tensor AdapterModel::TokenMap(const at::Tensor& images) const {
       x = b->forward(x, scratch);
     }
   }
+  // bf16: autocast from here (the frozen path's in-place kernels mix
+  // buffers of the input's dtype with GEMM outputs, which autocast breaks).
+  std::optional<AutocastGuard> autocast;
+  if (bf16_) autocast.emplace(images.device().type(), true);
   for (const auto& block : *backbone_->blocks) {
     const auto* b = block->as<BlockImpl>();
     if (b->attn->lora) x = DifferentiableBlock(*b, x, recompute_attention_);
@@ -142,7 +193,7 @@ at::Tensor AdapterModel::TokenMap(const at::Tensor& images) const {
   const int64_t gh = images.size(2) / p, gw = images.size(3) / p;
   const at::Tensor tokens = backbone_->norm->forward(x).narrow(1, prefix, gh * gw);
   const at::Tensor map = tokens.reshape({images.size(0), gh, gw, -1}).permute({0, 3, 1, 2});
-  return refine_->forward(map);
+  return refine_->forward(map);  // bf16 under autocast
 }
 
 at::Tensor AdapterModel::Describe(const at::Tensor& rgb, const at::Tensor& points, int target_res) const {
@@ -156,7 +207,7 @@ at::Tensor AdapterModel::Describe(const at::Tensor& rgb, const at::Tensor& point
   const at::Tensor mean = torch::tensor({cfg.mean[0], cfg.mean[1], cfg.mean[2]}, opts).view({1, 3, 1, 1});
   const at::Tensor stdv = torch::tensor({cfg.std[0], cfg.std[1], cfg.std[2]}, opts).view({1, 3, 1, 1});
   const at::Tensor factor = torch::tensor({float(rw) / w, float(rh) / h}, points.options().dtype(at::kFloat));
-  const at::Tensor map = TokenMap((resized - mean) / stdv);
+  const at::Tensor map = TokenMap((resized - mean) / stdv).to(at::kFloat);  // sampling and loss in float32
   const at::Tensor desc = SampleTokenMap(map, points.to(at::kFloat) * factor, rh, rw, p);
   return desc / desc.norm(2, -1, /*keepdim=*/true).clamp_min(1e-12);  // F.normalize
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/DeviceType.h>
 
 #include <cstdint>
 #include <vector>
@@ -13,6 +14,22 @@
 #include "core/model/weight_io.h"
 
 namespace corrlens::finetune {
+
+// bfloat16 autocast on `device` (CPU: AutocastCPU, CUDA: Autocast) while
+// alive; restores the previous enabled flag and dtype and, at the outermost
+// guard, clears the cast cache. Throws corrlens::Error for other devices.
+class AutocastGuard {
+ public:
+  AutocastGuard(c10::DeviceType device, bool enabled);
+  ~AutocastGuard();
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  c10::DeviceType device_;
+  bool was_enabled_ = false;
+  at::ScalarType was_dtype_;
+};
 
 class AdapterModel {
  public:
@@ -47,6 +64,12 @@ class AdapterModel {
   // probabilities and recompute them in backward (recomputed_attention.h);
   // off: plain autograd, as the reference trainer.
   void SetRecomputeAttention(bool on) { recompute_attention_ = on; }
+  // On: the trained blocks, the final norm and the refine conv run under
+  // bfloat16 autocast on the backbone's device (frozen blocks, sampling and
+  // the returned descriptors stay float32; parameters and gradients too).
+  // Throws corrlens::Error when the device cannot run bfloat16.
+  void SetBf16(bool on);
+  bool bf16() const { return bf16_; }
 
  private:
   at::Tensor TokenMap(const at::Tensor& images) const;
@@ -55,6 +78,7 @@ class AdapterModel {
   model::RefineHead refine_{nullptr};
   int64_t rank_;
   bool recompute_attention_ = true;
+  bool bf16_ = false;
 };
 
 // Token grid (rows, cols) the reference uses for an image of h x w pixels.

@@ -47,7 +47,8 @@ void WriteFinetuneCheckpoint(const std::string& path, const FinetuneCheckpoint& 
                                                              {{"backbone", ckpt.backbone},
                                                               {"backbone_size", BackboneSize(ckpt.backbone)},
                                                               {"r", a.Rank()},
-                                                              {"reg", ckpt.reg}}},
+                                                              {"reg", ckpt.reg},
+                                                              {"bf16", ckpt.bf16}}},
                                                             {"optimizer", {{"step", opt.step}}},
                                                             {"seed", ckpt.seed}});
   io::WriteTorchCheckpoint(path, tensors, options);  // atomic
@@ -68,6 +69,7 @@ FinetuneCheckpoint ReadFinetuneCheckpoint(const std::string& path) {
     const auto& hp = meta["hyper_parameters"];
     if (hp.contains("backbone") && hp["backbone"].is_string()) ckpt.backbone = hp["backbone"].get<std::string>();
     if (hp.contains("reg") && hp["reg"].is_boolean()) ckpt.reg = hp["reg"].get<bool>();
+    if (hp.contains("bf16") && hp["bf16"].is_boolean()) ckpt.bf16 = hp["bf16"].get<bool>();
   }
   if (meta.contains("optimizer")) ckpt.optimizer.step = integer(meta["optimizer"], "step");
   const size_t count = 2 * ckpt.adapter.lora_a.size() + 2;

@@ -1,6 +1,6 @@
 // Finetuning checkpoints in the published 3DCorrEnhance (Lightning) layout:
 // state_dict.refine_conv.{weight,bias}, w_a_000..., w_b_000..., epoch,
-// global_step, hyper_parameters {backbone, backbone_size, r, reg}, plus the
+// global_step, hyper_parameters {backbone, backbone_size, r, reg, bf16}, plus the
 // AdamW moments under optimizer.{exp_avg,exp_avg_sq}.NNN (parameter order of
 // AdapterModel::Parameters) and the run's seed, so a run can resume.
 // Readable with torch.load(path, weights_only=True) and by ReadAdapter.
@@ -31,6 +31,7 @@ struct FinetuneCheckpoint {
   std::string backbone;  // e.g. "dinov2_vits14" (reg: "dinov2_vits14_reg")
   bool reg = false;
   int64_t seed = 0;
+  bool bf16 = false;  // trained with bfloat16 autocast (hyper_parameters.bf16)
 };
 
 // Writes atomically (temporary file + rename).

@@ -33,6 +33,10 @@ std::string StepJson(const StepInfo& s) {
                               {"grad_norm", s.grad_norm},
                               {"steps_per_s", s.steps_per_s},
                               {"eta_s", s.eta_s},
+                              {"data_s", s.data_seconds},
+                              {"train_s", s.train_seconds},
+                              {"train_cpu_s", s.train_cpu_seconds},
+                              {"precision", s.bf16 ? "bf16" : "fp32"},
                               {"mesh", s.mesh}};
   if (!s.checkpoint.empty()) j["checkpoint"] = s.checkpoint;
   return j.dump();

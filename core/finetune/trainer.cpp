@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 
@@ -53,6 +54,7 @@ AdapterModel MakeModel(const FinetuneOptions& o) {
   AdapterModel m(MakeBackbone(o), o.rank);
   m.InitAdapter(o.seed);
   m.SetRecomputeAttention(o.recompute_attention);
+  m.SetBf16(o.bf16);
   if (o.save_backbone) {
     std::filesystem::create_directories(o.out_dir);
     io::WriteTorchCheckpoint((std::filesystem::path(o.out_dir) / kBackboneFileName).string(),
@@ -87,6 +89,7 @@ FinetuneCheckpoint Snapshot(const AdapterModel& m, const AdamWState& s, int64_t 
   c.backbone = o.Arch();
   c.reg = o.reg;
   c.seed = static_cast<int64_t>(o.seed);
+  c.bf16 = o.bf16;
   return c;
 }
 
@@ -103,25 +106,36 @@ std::string Save(const AdapterModel& m, const AdamWState& s, int64_t step, const
 StepInfo TrainStep(AdapterModel& m, AdamWState& state, const TrainingPair& pair, const FinetuneOptions& o) {
   StepInfo info;
   info.mesh = pair.mesh;
+  const PairGradients g = ComputeGradients(m, pair, o);
+  info.loss = g.loss;
+  info.positives = g.positives;
+  if (std::isnan(g.loss)) return info;
   const auto params = m.Parameters();
-  for (auto& p : params)
-    if (p.grad().defined()) p.mutable_grad().zero_();
-  const at::Tensor d1 = m.Describe(pair.rgb1, pair.points2d_1, o.target_res);
-  const at::Tensor d2 = m.Describe(pair.rgb2, pair.points2d_2, o.target_res);
-  const SmoothApResult r = SmoothApLoss(d1, d2, pair.points3d_1, pair.points3d_2, o.loss);
-  info.positives = r.positives;
-  if (!r.loss.defined()) {
-    info.loss = std::numeric_limits<double>::quiet_NaN();
-    return info;
-  }
-  r.loss.backward();
-  info.loss = r.loss.item<double>();
   info.grad_norm = torch::nn::utils::clip_grad_norm_(params, o.clip_norm);
   AdamWStep(params, state, o);
   return info;
 }
 
 }  // namespace
+
+PairGradients ComputeGradients(AdapterModel& m, const TrainingPair& pair, const FinetuneOptions& o) {
+  PairGradients out;
+  const auto params = m.Parameters();
+  for (auto& p : params)
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  const at::Tensor d1 = m.Describe(pair.rgb1, pair.points2d_1, o.target_res);
+  const at::Tensor d2 = m.Describe(pair.rgb2, pair.points2d_2, o.target_res);
+  const SmoothApResult r = SmoothApLoss(d1, d2, pair.points3d_1, pair.points3d_2, o.loss);
+  out.positives = r.positives;
+  if (!r.loss.defined()) {
+    out.loss = std::numeric_limits<double>::quiet_NaN();
+    return out;
+  }
+  r.loss.backward();  // outside autocast: backward follows the forward's dtypes
+  out.loss = r.loss.item<double>();
+  for (const auto& p : params) out.grads.push_back(p.grad());
+  return out;
+}
 
 std::string FinetuneOptions::Arch() const {
   const bool has_reg = backbone.size() > 4 && backbone.compare(backbone.size() - 4, 4, "_reg") == 0;
@@ -175,9 +189,17 @@ FinetuneResult RunFinetune(const FinetuneOptions& o, Progress& progress, const C
       result.checkpoint = Save(model, state, step, o, true);
       cancel.ThrowIfCancelled();
     }
-    StepInfo info = TrainStep(model, state, data.Sample(o.seed, o.pair_cycle > 0 ? step % o.pair_cycle : step), o);
+    const auto t0 = std::chrono::steady_clock::now();
+    const TrainingPair pair = data.Sample(o.seed, o.pair_cycle > 0 ? step % o.pair_cycle : step);
+    const auto t1 = std::chrono::steady_clock::now();
+    const std::clock_t c1 = std::clock();
+    StepInfo info = TrainStep(model, state, pair, o);
+    info.train_cpu_seconds = double(std::clock() - c1) / CLOCKS_PER_SEC;
+    info.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    info.data_seconds = std::chrono::duration<double>(t1 - t0).count();
     info.step = ++step;
     info.total = o.steps;
+    info.bf16 = o.bf16;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - probe_seconds;
     info.steps_per_s = (done + 1) / std::max(secs, 1e-9);
     info.eta_s = double(o.steps - step) / info.steps_per_s;

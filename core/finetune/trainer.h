@@ -40,6 +40,7 @@ struct FinetuneOptions {
   ProbeOptions probe;               // held-out probe before, every probe.every steps and after training
   bool save_backbone = false;       // also write the backbone as out_dir/backbone.pth (random_init demos)
   bool recompute_attention = true;  // recompute attention in backward (far less memory, same gradients)
+  bool bf16 = false;                // bfloat16 autocast in the trained blocks (AdapterModel::SetBf16)
   // Canonical arch name (backbone + "_reg" when reg).
   std::string Arch() const;
   bool Check() const;
@@ -50,15 +51,19 @@ constexpr const char* kBackboneFileName = "backbone.pth";
 
 // What each step reports.
 struct StepInfo {
-  int64_t step = 0;        // 1-based global step just finished
-  int64_t total = 0;       // options.steps
-  double loss = 0;         // NaN when the pair had no positive match (step skipped)
-  int64_t positives = 0;   // positive pairs in the loss
-  double grad_norm = 0;    // before clipping
-  double steps_per_s = 0;  // over this run's steps so far
-  double eta_s = 0;        // remaining steps / steps_per_s
-  std::string mesh;        // mesh of the pair
-  std::string checkpoint;  // checkpoint written after this step ("" = none)
+  int64_t step = 0;              // 1-based global step just finished
+  int64_t total = 0;             // options.steps
+  double loss = 0;               // NaN when the pair had no positive match (step skipped)
+  int64_t positives = 0;         // positive pairs in the loss
+  double grad_norm = 0;          // before clipping
+  double steps_per_s = 0;        // over this run's steps so far
+  double eta_s = 0;              // remaining steps / steps_per_s
+  double data_seconds = 0;       // rendering and augmenting the pair
+  double train_seconds = 0;      // features, loss, backward, clipping, AdamW (the reference's timed step)
+  double train_cpu_seconds = 0;  // process CPU time (all threads) of the same
+  bool bf16 = false;             // bfloat16 autocast (log: "precision")
+  std::string mesh;              // mesh of the pair
+  std::string checkpoint;        // checkpoint written after this step ("" = none)
 };
 
 struct FinetuneResult {
@@ -79,6 +84,17 @@ struct FinetuneHooks {
   WarningCallback on_warning;  // a mesh was skipped
   ProbeCallback on_probe;      // after every probe
 };
+
+// Loss of one pair and the gradients of AdapterModel::Parameters() (float32;
+// undefined where the loss is undefined: no positive). What a step does
+// before clipping and AdamW.
+class AdapterModel;  // adapter_model.h (LibTorch modules stay out of this header)
+struct PairGradients {
+  double loss = 0;  // NaN: no positive
+  int64_t positives = 0;
+  std::vector<at::Tensor> grads;
+};
+PairGradients ComputeGradients(AdapterModel& model, const TrainingPair& pair, const FinetuneOptions& options);
 
 // Runs the job. With out_dir set, checkpoints and the run log (run_log.h)
 // go there. Throws corrlens::Error (bad options, no readable mesh, no

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "core/io/tensor_file.h"
+#include "core/pose/pose_silhouette.h"
 #include "core/render/mesh.h"
 #include "core/render/renderer.h"
 #include "core/render/view_sampling.h"
@@ -253,20 +254,6 @@ void WriteNpz(const std::string& path, const PointCloud& cloud) {
                       {"scores3d", Float64(scores, {rows, 1})}});
 }
 
-// Scales the normalised mesh to metres in place; returns metres per unit.
-double ScaleToMetres(render::Mesh& mesh, double diagonal) {
-  const double norm =
-      std::sqrt(mesh.extent[0] * mesh.extent[0] + mesh.extent[1] * mesh.extent[1] + mesh.extent[2] * mesh.extent[2]);
-  if (!(norm > 0.0)) throw Error("mesh has an empty bounding box", {mesh.source});
-  const double s = diagonal / norm;
-  for (render::MeshPart& part : mesh.parts) {
-    for (float& p : part.positions) p = float(p * s);
-  }
-  for (double& e : mesh.extent) e *= s;
-  mesh.radius *= s;
-  return s;
-}
-
 struct Sequence {
   std::string folder;  // e.g. "spider-1"
   std::vector<Pose> poses;
@@ -300,11 +287,9 @@ OnePoseExportResult ExportOnePoseObject(const OnePoseExportOptions& options, Pro
   }
   const auto start = std::chrono::steady_clock::now();
   progress.Report(0.0, "loading mesh");
-  render::Mesh mesh = render::LoadMesh(options.mesh_path);
   OnePoseExportResult result;
+  render::Mesh mesh = LoadMeshInMetres(options.mesh_path, options.object_diagonal, &result.metres_per_unit);
   result.warnings = mesh.warnings;
-  const double s = ScaleToMetres(mesh, options.object_diagonal);
-  result.metres_per_unit = mesh.scale * s;
   result.extent = mesh.extent;
 
   render::RenderOptions render_options;

@@ -11,6 +11,7 @@
 #include "core/corr/mutual_nn.h"
 #include "core/corr/similarity.h"
 #include "core/io/image.h"
+#include "core/pose/pose_dump.h"
 #include "core/util/error.h"
 
 namespace corrlens::pose {
@@ -122,13 +123,18 @@ PoseEstimate EstimatePose(const TemplateDatabase& templates, const cv::Mat& quer
   const auto map = provider.Get(query_rgb, templates.model,
                                 PoseExtractOptions(options.extract, query_rgb.cols, query_rgb.rows), cancel);
   PoseEstimate estimate;
+  const std::string dump = PoseDumpDir();
+  at::Tensor dumped_queries;
+  std::vector<int64_t> match_pairs;  // grid index, template index
   {
     c10::InferenceMode guard;
     const at::Tensor queries = SampleDescriptors(*map, grid, /*normalize=*/true);
+    if (!dump.empty()) dumped_queries = queries;
     const at::Tensor& db = templates.descriptors->values;
     if (queries.size(1) != db.size(1))
       throw Error(fmt::format("query descriptors have {} channels, the templates {}", queries.size(1), db.size(1)),
                   {"", std::nullopt, "model"}, "templates built with another model");
+    const auto match_start = std::chrono::steady_clock::now();
     const NearestNeighbors nn = MutualNearestNeighbors(queries, db.to(queries.device()), {}, cancel);
     const at::Tensor mutual = nn.mutual.to(at::kCPU).contiguous();
     const at::Tensor best = nn.a_to_b.to(at::kCPU).contiguous();
@@ -141,8 +147,11 @@ PoseEstimate EstimatePose(const TemplateDatabase& templates, const cv::Mat& quer
       const size_t t = static_cast<size_t>(index[i]);
       estimate.matches.push_back(
           {grid[i], templates.points[t], templates.view[t], templates.keypoint[t], similarity[i], false});
+      match_pairs.insert(match_pairs.end(), {int64_t(i), int64_t(t)});
     }
+    estimate.match_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - match_start).count();
   }
+  const auto pnp_start = std::chrono::steady_clock::now();
   std::vector<cv::Point3d> object_points;
   std::vector<cv::Point2d> image_points;
   for (const PoseMatch& m : estimate.matches) {
@@ -155,7 +164,13 @@ PoseEstimate EstimatePose(const TemplateDatabase& templates, const cv::Mat& quer
   for (int i : pnp.inliers)
     if (i >= 0 && i < static_cast<int>(estimate.matches.size())) estimate.matches[static_cast<size_t>(i)].inlier = true;
   estimate.inliers = static_cast<int>(pnp.inliers.size());
+  estimate.pnp_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pnp_start).count();
   estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!dump.empty()) {
+    c10::InferenceMode guard;
+    DumpPoseEstimate(dump, templates.descriptors.get(), templates.descriptors->values, templates.points, dumped_queries,
+                     grid, match_pairs, intrinsics, estimate);
+  }
   return estimate;
 }
 

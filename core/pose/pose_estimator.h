@@ -77,6 +77,8 @@ struct PoseEstimate {
   int inliers = 0;
   std::vector<PoseMatch> matches;  // every mutual match, grid order
   double seconds = 0.0;            // query features + matching + PnP
+  double match_seconds = 0.0;      // mutual nearest neighbours and match list
+  double pnp_seconds = 0.0;        // EPnP RANSAC
 };
 
 // Estimates the pose of `query_rgb` (CV_8UC3 RGB) with `intrinsics` against

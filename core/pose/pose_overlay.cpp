@@ -56,6 +56,10 @@ cv::Mat DrawPoseOverlay(const cv::Mat& rgb, const PoseOverlayInput& input) {
     else if (input.show_outliers)
       cv::circle(image, input.match_pixels[i], std::max(1, radius / 2), {230, 40, 40}, cv::FILLED, cv::LINE_AA);
   }
+  if (!input.truth_silhouette.empty())
+    cv::polylines(image, input.truth_silhouette, true, {40, 220, 40}, 1, cv::LINE_AA);
+  if (input.solved && !input.estimate_silhouette.empty())
+    cv::polylines(image, input.estimate_silhouette, true, {255, 220, 0}, 1, cv::LINE_AA);
   if (input.truth) DrawBox(image, input.intrinsics, *input.truth, input.box, {40, 220, 40}, 2);
   if (input.solved) {
     DrawBox(image, input.intrinsics, input.estimate, input.box, {255, 220, 0}, 2);

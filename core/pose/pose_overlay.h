@@ -30,6 +30,10 @@ struct PoseOverlayInput {
   std::vector<bool> inlier;                   // per match
   bool show_outliers = false;                 // outliers as small red dots
   std::string label;                          // top-left text (model name, errors)
+  // Mesh outlines (core/pose/pose_silhouette.h) at the estimate (yellow) and
+  // the truth (green); empty when the reference has no mesh.
+  std::vector<std::vector<cv::Point>> estimate_silhouette;
+  std::vector<std::vector<cv::Point>> truth_silhouette;
 };
 
 // A copy of `rgb` with everything in `input` drawn on it.

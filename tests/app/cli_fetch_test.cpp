@@ -2,6 +2,7 @@
 // processes against a loopback server, with every cache inside a temporary
 // folder (app/cli/cmd_fetch.cpp, cmd_models.cpp).
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -10,7 +11,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli");
+const QString kCli = corrlens::test::BinaryPath("/app/corrlens-cli");
 
 struct Run {
   int code = -1;

@@ -2,6 +2,7 @@
 // warning line with the fix when LibTorch gets the reference BLAS, none
 // with OpenBLAS.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QFileInfo>
 #include <QProcess>
@@ -9,8 +10,8 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli");
-const QString kFixture = QStringLiteral(CORRLENS_TEST_DATA_DIR "/io/fortran.npy");
+const QString kCli = corrlens::test::BinaryPath("/app/corrlens-cli");
+const QString kFixture = corrlens::test::TestDataPath("/io/fortran.npy");
 
 // Runs `corrlens-cli inspect <fixture>`; returns stderr, exit code in `code`.
 QString InspectStderr(const QProcessEnvironment& env, int* code) {

@@ -1,6 +1,7 @@
 // The Pair workspace and `corrlens-cli match` run the same comparison: clicks
 // in the GUI give the matches the CLI prints (dense SIFT on graf1/graf3).
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -55,7 +56,7 @@ class GuiCliMatchTest : public QObject {
     for (const auto& m : gui[0].matches)
       point_args << QString("%1,%2").arg(m.source.x, 0, 'f', 6).arg(m.source.y, 0, 'f', 6);
     QProcess cli;
-    cli.start(QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli"),
+    cli.start(corrlens::test::BinaryPath("/app/corrlens-cli"),
               {"match", "--model", "dense_sift", "--source", kData + "/graf1.png", "--target", kData + "/graf3.png",
                "--points", point_args.join(';'), "--json"});
     QVERIFY(cli.waitForFinished(120000));

@@ -3,6 +3,7 @@
 // --version work without a display, a bad session file fails with one line
 // under --screenshot, and a reference BLAS is reported once.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,7 +14,7 @@
 
 namespace {
 
-const QString kCorrLens = QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens");
+const QString kCorrLens = corrlens::test::BinaryPath("/app/corrlens");
 
 struct Run {
   int exit_code = -1;

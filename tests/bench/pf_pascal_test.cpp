@@ -2,6 +2,7 @@
 // resources/data/pf-pascal) and malformed ones.
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <fstream>
 #include <numeric>
@@ -14,7 +15,7 @@ using namespace corrlens::bench;
 
 namespace {
 
-const std::string kDir = CORRLENS_SOURCE_DIR "/resources/data/pf-pascal/";
+const std::string kDir = corrlens::test::SourceDir() + "/resources/data/pf-pascal/";
 
 std::string Write(const QTemporaryDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();

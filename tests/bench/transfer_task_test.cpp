@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -131,7 +132,7 @@ class TransferTaskTest : public QObject {
       const TransferTaskOptions options = Options(data, protocol);
       const Report ours = ScoreTransferPredictions(options, "random", predictions);
       const auto py =
-          test::RunPython3({CORRLENS_SOURCE_DIR "/tests/bench/transfer_reference.py", "--csv",
+          test::RunPython3({corrlens::test::SourcePath("/tests/bench/transfer_reference.py"), "--csv",
                             QString::fromStdString(options.PairsPath()), "--root", QString::fromStdString(data.Root()),
                             "--predictions", json, "--protocol", TransferProtocolName(protocol), "--categories", "3"});
       if (!py.ok && py.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy or PIL");

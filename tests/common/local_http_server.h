@@ -9,6 +9,7 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <QVector>
+#include "tests/common/test_paths.h"
 
 namespace corrlens::test {
 
@@ -17,7 +18,7 @@ class LocalHttpServer {
   LocalHttpServer() {
     log_ = dir_.filePath("requests.jsonl");
     process_.start(QStringLiteral("/usr/bin/python3"),
-                   {QStringLiteral(CORRLENS_SOURCE_DIR "/tests/download/http_server.py"), "--log", log_});
+                   {corrlens::test::SourcePath("/tests/download/http_server.py"), "--log", log_});
     if (process_.waitForReadyRead(20000)) port_ = QString::fromUtf8(process_.readLine()).trimmed().toInt();
   }
   ~LocalHttpServer() {

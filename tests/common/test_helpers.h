@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include "tests/common/test_paths.h"
 
 #include <functional>
 #include <string>
@@ -22,7 +23,6 @@ inline std::string ErrorOf(const std::function<void()>& fn) {
   return "no error";
 }
 
-#ifdef CORRLENS_BINARY_DIR
 // Exit code (-1 when it crashed), stdout and stderr of a corrlens-cli run.
 struct CliResult {
   int code = -1;
@@ -31,7 +31,7 @@ struct CliResult {
 
 inline CliResult RunCli(const QStringList& args, int timeout_ms = 120000) {
   QProcess process;
-  process.start(QStringLiteral(CORRLENS_BINARY_DIR "/app/corrlens-cli"), args);
+  process.start(corrlens::test::BinaryPath("/app/corrlens-cli"), args);
   process.waitForFinished(timeout_ms);
   return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
           QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
@@ -45,6 +45,5 @@ inline bool FailsWith(const CliResult& r, const QString& needle) {
   qWarning("exit %d, stderr: %s", r.code, qPrintable(r.err));
   return false;
 }
-#endif
 
 }  // namespace corrlens::test

@@ -187,6 +187,59 @@ class FeatureCacheTest : public QObject {
     for (const auto& r : results) QCOMPARE(r.get(), results[0].get());
   }
 
+  // Budgets hold while 8 threads insert 200 distinct entries: memory after
+  // every call, disk once the writers are done; every map read is correct.
+  void BudgetsHoldUnderConcurrentUse() {
+    QTemporaryDir dir;
+    CountingBackend backend;
+    int64_t file_bytes = 0;
+    {
+      QTemporaryDir probe_dir;
+      FeatureCache probe(InDir(probe_dir));
+      probe.GetOrCompute(Image(0), backend, {}, CancelToken());
+      file_bytes = int64_t(std::filesystem::file_size(OnlyEntry(probe_dir)));
+    }
+    FeatureCacheOptions options = InDir(dir);
+    options.memory_bytes = 5 * 8 * 3 * 4 * int64_t(sizeof(float));  // five maps
+    options.disk_bytes = 7 * file_bytes;                            // seven files
+    FeatureCache cache(options);
+    std::atomic<int> over_memory{0}, wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 25; ++i) {
+          const auto value = static_cast<uchar>(1 + t * 25 + i);
+          const auto map = cache.GetOrCompute(Image(value), backend, {}, CancelToken());
+          if (map->features[0][0][0].item<float>() != float(value) + float(ExtractOptions{}.resolution)) ++wrong;
+          if (cache.Stats().memory_bytes > options.memory_bytes) ++over_memory;
+        }
+      });
+    for (auto& thread : threads) thread.join();
+    QCOMPARE(wrong.load(), 0);
+    QCOMPARE(over_memory.load(), 0);
+    int64_t disk = 0, files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path().toStdString())) {
+      QVERIFY2(e.path().extension() == ".clf", qPrintable("leftover " + QString::fromStdString(e.path().string())));
+      disk += int64_t(e.file_size());
+      ++files;
+    }
+    QVERIFY2(disk <= options.disk_bytes, qPrintable(QString("disk %1 > %2").arg(disk).arg(options.disk_bytes)));
+    QVERIFY(files >= 1);
+    // What stayed on disk reads back correctly in a fresh cache.
+    FeatureCache fresh(options);
+    int found = 0;
+    for (int v = 1; v <= 200; ++v) {
+      const auto key =
+          FeatureCache::MakeKey(FeatureCache::ImageHash(Image(uchar(v))), backend.Info(), ExtractOptions{});
+      if (auto map = fresh.Find(key, "cpu")) {
+        ++found;
+        QCOMPARE(map->features[0][0][0].item<float>(), float(v) + float(ExtractOptions{}.resolution));
+      }
+    }
+    QCOMPARE(int64_t(found), files);
+    QCOMPARE(fresh.Stats().corrupt_dropped, int64_t{0});
+  }
+
   void CancelledCallsStoreNothing() {
     QTemporaryDir dir;
     CountingBackend backend;

@@ -4,6 +4,7 @@
 // images, pixels and 3D points; loss, LoRA A/B and refine-conv gradients.
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -101,7 +102,7 @@ void SmoothApLossTest::parityWithReference() {
     t.push_back({std::string("input.") + k, cpu(v)});
   const std::string in = dir.filePath("in.pt").toStdString(), out = dir.filePath("out.pt").toStdString();
   io::WriteTorchCheckpoint(in, t, /*nest=*/true);
-  const auto py = test::RunPython3({QStringLiteral(CORRLENS_SOURCE_DIR "/tests/finetune/reference_loss.py"),
+  const auto py = test::RunPython3({corrlens::test::SourcePath("/tests/finetune/reference_loss.py"),
                                     QString::fromStdString(in), QString::fromStdString(out), "5", "2"});
   QVERIFY2(py.ok, qPrintable(py.err));
   const io::TensorFile ref = io::ReadTensorFile(out);

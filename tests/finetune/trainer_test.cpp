@@ -1,6 +1,9 @@
 // The finetuning job on assimp-testmodels meshes with a random ViT-S and
 // small renders: the loss goes down, resume equals an uninterrupted run,
-// unreadable meshes are skipped with a warning, none readable fails clearly.
+// unreadable meshes are skipped with a warning, none readable fails clearly;
+// bfloat16 autocast gives the float32 loss and gradients within tolerance.
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -8,6 +11,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "core/finetune/adapter_model.h"
 #include "core/finetune/trainer.h"
 #include "core/render/renderer.h"
 #include "tests/common/sample_data.h"
@@ -44,6 +48,8 @@ class TrainerTest : public QObject {
   void lossGoesDown();
   void resumeEqualsUninterrupted();
   void badMeshesSkippedOrFatal();
+  void autocastGuardRestores();
+  void bf16MatchesFloat32();
 };
 
 void TrainerTest::lossGoesDown() {
@@ -55,9 +61,13 @@ void TrainerTest::lossGoesDown() {
   Progress progress;
   CancelToken cancel;
   std::vector<double> losses;
-  const auto r =
-      finetune::RunFinetune(o, progress, cancel, [&](const finetune::StepInfo& s) { losses.push_back(s.loss); });
+  double data_s = 0, train_s = 0, cpu_s = 0;
+  const auto r = finetune::RunFinetune(o, progress, cancel, [&](const finetune::StepInfo& s) {
+    losses.push_back(s.loss);
+    data_s += s.data_seconds, train_s += s.train_seconds, cpu_s += s.train_cpu_seconds;
+  });
   QCOMPARE(int(r.losses.size()), 12);
+  QVERIFY(data_s > 0 && train_s > 0 && cpu_s > 0);  // the step's timing split (log.jsonl data_s, train_s)
   QVERIFY(!r.checkpoint.empty());
   double first = 0, last = 0;
   for (int i = 0; i < 4; ++i) first += losses[i], last += losses[8 + i];
@@ -109,6 +119,67 @@ void TrainerTest::badMeshesSkippedOrFatal() {
   QTemporaryDir empty;
   const std::string e2 = test::ErrorOf([&] { finetune::ExpandMeshes(empty.path().toStdString()); });
   QVERIFY2(e2.find("no mesh files found") != std::string::npos, e2.c_str());
+}
+
+void TrainerTest::autocastGuardRestores() {
+  const at::Tensor t = at::ones({4, 4});
+  QVERIFY(!at::autocast::is_cpu_enabled());
+  {
+    finetune::AutocastGuard on(c10::DeviceType::CPU, true);
+    QCOMPARE(at::mm(t, t).scalar_type(), at::kBFloat16);
+    {
+      finetune::AutocastGuard off(c10::DeviceType::CPU, false);
+      QCOMPARE(at::mm(t, t).scalar_type(), at::kFloat);
+    }
+    QCOMPARE(at::mm(t, t).scalar_type(), at::kBFloat16);
+  }
+  QVERIFY(!at::autocast::is_cpu_enabled());
+  QCOMPARE(at::mm(t, t).scalar_type(), at::kFloat);
+  const std::string e = test::ErrorOf([] { finetune::AutocastGuard g(c10::DeviceType::Meta, true); });
+  QVERIFY2(e.find("runs on cpu or cuda") != std::string::npos, e.c_str());
+}
+
+// One pair, the same weights: float32 vs bfloat16 autocast (loss within 2e-2
+// relative, gradients with cosine > 0.99, and not identical: bf16 is used).
+void TrainerTest::bf16MatchesFloat32() {
+  auto o = SmallRun("");
+  finetune::TrainingData data(o.meshes, o.data, {});
+  const finetune::TrainingPair pair = data.Sample(5, 0);  // has positives at 64 px
+  model::VisionTransformer vit(model::VitConfig::ForArch("dinov2_vits14"));
+  vit->RandomInit(5);
+  finetune::AdapterModel m(vit, o.rank);
+  m.InitAdapter(5);
+  {
+    torch::NoGradGuard no_grad;  // B != 0 so that A has a gradient too
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+    for (auto l : m.backbone().LoraModules())
+      for (at::Tensor* b : {&l->b_q, &l->b_v}) b->copy_(at::randn(b->sizes(), gen) * 0.05);
+  }
+  const auto run = [&](bool bf16) {
+    m.SetBf16(bf16);
+    finetune::PairGradients g = finetune::ComputeGradients(m, pair, o);
+    for (auto& t : g.grads) t = t.clone();
+    return g;
+  };
+  const finetune::PairGradients f = run(false), b = run(true);
+  QVERIFY(std::isfinite(f.loss) && std::isfinite(b.loss));
+  const double rel = std::abs(b.loss - f.loss) / std::abs(f.loss);
+  qInfo("loss fp32 %.6f bf16 %.6f (relative %.2e)", f.loss, b.loss, rel);
+  QVERIFY2(rel < 2e-2, "bf16 loss too far from fp32");
+  QVERIFY2(rel > 0, "bf16 loss equals fp32: autocast not in effect");
+  const size_t n = f.grads.size(), half = (n - 2) / 2;
+  bool float32 = true;  // the bf16 run's gradients stay float32
+  auto cosine = [&](size_t from, size_t to) -> double {
+    std::vector<at::Tensor> x, y;
+    for (size_t i = from; i < to; ++i) x.push_back(f.grads[i].flatten()), y.push_back(b.grads[i].flatten());
+    const at::Tensor cx = at::cat(x), cy = at::cat(y);
+    float32 = float32 && cy.scalar_type() == at::kFloat;
+    return (cx * cy).sum().item<double>() / (cx.norm() * cy.norm()).item<double>();
+  };
+  const double ca = cosine(0, half), cb = cosine(half, 2 * half), cw = cosine(n - 2, n - 1), cbias = cosine(n - 1, n);
+  qInfo("gradient cosine: LoRA A %.5f, LoRA B %.5f, conv weight %.5f, conv bias %.5f", ca, cb, cw, cbias);
+  QVERIFY(float32);
+  QVERIFY(ca > 0.99 && cb > 0.99 && cw > 0.99 && cbias > 0.99);
 }
 
 QTEST_GUILESS_MAIN(TrainerTest)

@@ -1,6 +1,7 @@
 // `corrlens-cli inspect`, run in-process (the command's source is compiled
 // into this test), plus the real binary's exit codes when it is built.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QTemporaryDir>
 
@@ -307,7 +308,7 @@ class CmdInspectTest : public QObject {
   }
 
   void realBinaryExitCodes() {
-    const QString cli = QString(CORRLENS_BINARY_DIR) + "/app/corrlens-cli";
+    const QString cli = corrlens::test::BinaryPath("/app/corrlens-cli");
     if (!QFile::exists(cli)) QSKIP("corrlens-cli not built in this build tree");
     QProcess p;
     p.start(cli, {"inspect", QString::fromStdString(corrlens::io::test::Fixture("expected.json"))});

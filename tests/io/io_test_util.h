@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QString>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +21,7 @@
 
 namespace corrlens::io::test {
 
-inline std::string Fixture(const std::string& name) { return std::string(CORRLENS_TEST_DATA_DIR) + "/io/" + name; }
+inline std::string Fixture(const std::string& name) { return corrlens::test::TestDataDir() + "/io/" + name; }
 
 inline std::vector<uint8_t> FixtureBytes(const std::string& name) { return fs::ReadFile(Fixture(name)); }
 

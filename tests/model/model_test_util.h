@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <torch/torch.h>
 
@@ -21,7 +22,7 @@
 
 namespace corrlens::model::test {
 
-inline std::string Fixture(const std::string& name) { return std::string(CORRLENS_TEST_DATA_DIR) + "/model/" + name; }
+inline std::string Fixture(const std::string& name) { return corrlens::test::TestDataDir() + "/model/" + name; }
 
 // The tiny configuration of scripts/fixtures/make_model_fixtures.py: the
 // real layout of `arch` with dim 24, 2 heads, 4 blocks and MLP width 96.
@@ -34,9 +35,7 @@ inline VitConfig Tiny(const std::string& arch) {
   return config;
 }
 
-inline std::string ReferenceScript() {
-  return std::string(CORRLENS_SOURCE_DIR) + "/scripts/reference/dinov2_reference.py";
-}
+inline std::string ReferenceScript() { return corrlens::test::SourceDir() + "/scripts/reference/dinov2_reference.py"; }
 
 // The single tensor of an .npy file as a CPU tensor.
 inline at::Tensor LoadNpy(const std::string& path) {

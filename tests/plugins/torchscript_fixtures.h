@@ -7,6 +7,7 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <torch/torch.h>
 
@@ -32,8 +33,8 @@ class TorchScriptFixtures {
       return Made::kNoPython;
     }
     dir_ = std::make_unique<QTemporaryDir>();
-    const PythonResult r =
-        RunPython3({CORRLENS_SOURCE_DIR "/scripts/fixtures/make_torchscript_fixtures.py", dir_->path()}, 300000);
+    const PythonResult r = RunPython3(
+        {corrlens::test::SourcePath("/scripts/fixtures/make_torchscript_fixtures.py"), dir_->path()}, 300000);
     if (!r.ok) *why = "make_torchscript_fixtures.py failed: " + r.err;
     return r.ok ? Made::kOk : Made::kFailed;
   }

@@ -1,6 +1,7 @@
 // Mesh -> OnePose-LowTexture export: layout and 2D-3D consistency checked by
 // an independent numpy script, overwrite rules, bad meshes, cancel; XVFB.
 #include <QtTest/QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QTemporaryDir>
 
@@ -10,6 +11,7 @@
 #include "core/pose/onepose_export.h"
 #include "core/util/error.h"
 #include "tests/common/python.h"
+#include "tests/common/render_job.h"
 #include "tests/common/sample_data.h"
 
 using namespace corrlens::pose;
@@ -29,19 +31,9 @@ OnePoseExportOptions Small(const std::string& root) {
 }
 
 OnePoseExportResult Export(const OnePoseExportOptions& options) {
-  corrlens::Progress progress;
-  corrlens::CancelToken cancel;
-  return ExportOnePoseObject(options, progress, cancel);
+  return corrlens::test::RunJob(ExportOnePoseObject, options);
 }
-
-QString ErrorOf(const OnePoseExportOptions& options) {
-  try {
-    Export(options);
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+QString ErrorOf(const OnePoseExportOptions& options) { return corrlens::test::JobError(ExportOnePoseObject, options); }
 
 }  // namespace
 
@@ -65,8 +57,8 @@ class OnePoseExportTest : public QObject {
     QVERIFY(stdfs::exists(result.object_dir + "/corrlens_export.json"));
     QVERIFY(!stdfs::exists(result.object_dir + "/spider-2/anno_loftr"));
     const corrlens::test::PythonResult py =
-        corrlens::test::RunPython3({QStringLiteral(CORRLENS_SOURCE_DIR "/tests/pose/check_onepose_export.py"),
-                                    dir.path(), QString::fromStdString(result.object)});
+        corrlens::test::RunPython3({corrlens::test::SourcePath("/tests/pose/check_onepose_export.py"), dir.path(),
+                                    QString::fromStdString(result.object)});
     QVERIFY2(py.ok, qPrintable(py.out + py.err));
     qInfo("%s", qPrintable(py.out.trimmed()));
   }

@@ -3,6 +3,7 @@
 // 1e-9, including invalid rotations (NaN = failure) and exact thresholds.
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <opencv2/calib3d.hpp>
 
@@ -83,7 +84,7 @@ class PoseMetricTest : public QObject {
       }
     }
     const auto python =
-        corrlens::test::RunPython3({QStringLiteral(CORRLENS_SOURCE_DIR "/tests/pose/pose_metric_reference.py"), input});
+        corrlens::test::RunPython3({corrlens::test::SourcePath("/tests/pose/pose_metric_reference.py"), input});
     if (python.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy");
     QVERIFY2(python.ok, qPrintable(python.err));
     const QStringList lines = python.out.trimmed().split('\n');

@@ -1,6 +1,6 @@
 // Pose overlays: the projected box lands on the box corners' projections, the
 // ground truth is drawn in its own colour, no box for the identity fallback,
-// and inlier matches are marked.
+// inlier matches are marked, mesh outlines in the estimate's / truth's colour.
 #include <QtTest>
 
 #include <opencv2/core.hpp>
@@ -84,6 +84,22 @@ class PoseOverlayTest : public QObject {
     QVERIFY(ProjectPoint(kK, Ahead(), input.box[6], &corner));
     QVERIFY(!Near(out, corner, {255, 220, 0}));
     QVERIFY(cv::countNonZero(out.reshape(1)) > 0);  // the "no pose" label
+  }
+
+  void DrawsSilhouettesInTheirColours() {
+    const cv::Mat black(240, 320, CV_8UC3, cv::Scalar::all(0));
+    PoseOverlayInput input;
+    input.intrinsics = kK;
+    input.estimate_silhouette = {{{50, 50}, {100, 50}, {100, 100}, {50, 100}}};
+    input.truth_silhouette = {{{200, 60}, {260, 60}, {260, 120}}};
+    const cv::Mat out = DrawPoseOverlay(black, input);
+    QVERIFY(Near(out, {75, 50}, {255, 220, 0}));   // estimate outline, yellow
+    QVERIFY(Near(out, {230, 60}, {40, 220, 40}));  // truth outline, green
+    QVERIFY(!Near(out, {75, 75}, {255, 220, 0}));  // an outline, not filled
+    input.solved = false;                          // no estimate: only the truth
+    const cv::Mat none = DrawPoseOverlay(black, input);
+    QVERIFY(!Near(none, {75, 50}, {255, 220, 0}));
+    QVERIFY(Near(none, {230, 60}, {40, 220, 40}));
   }
 };
 

@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include "tests/common/test_paths.h"
 
 #include <signal.h>
 #include <sys/types.h>
@@ -73,7 +74,7 @@ class KillTest : public QObject {
  private slots:
   void initTestCase() {
     server_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server_.start(QStringLiteral(CORRLENS_KILL_WRITER), {"serve"});
+    server_.start(corrlens::test::BinaryPath("/tests/reliability/kill_writer"), {"serve"});
     QVERIFY2(server_.waitForStarted(10000), "kill_writer did not start");
   }
 

@@ -11,6 +11,7 @@
 
 #include "core/render/render_set.h"
 #include "core/util/error.h"
+#include "tests/common/render_job.h"
 #include "tests/common/sample_data.h"
 
 using namespace corrlens::render;
@@ -29,16 +30,7 @@ RenderSetOptions SmallSet(const std::string& out) {
   return options;
 }
 
-QString ErrorOf(const RenderSetOptions& options) {
-  corrlens::Progress progress;
-  corrlens::CancelToken cancel;
-  try {
-    RunRenderSet(options, progress, cancel);
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+QString ErrorOf(const RenderSetOptions& options) { return corrlens::test::JobError(RunRenderSet, options); }
 
 }  // namespace
 

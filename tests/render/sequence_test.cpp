@@ -14,6 +14,7 @@
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/video/video_source.h"
+#include "tests/common/render_job.h"
 #include "tests/common/sample_data.h"
 
 using namespace corrlens::render;
@@ -39,20 +40,8 @@ SequenceOptions Small(const std::string& out, uint64_t seed = 3) {
   return options;
 }
 
-SequenceResult Run(const SequenceOptions& options) {
-  corrlens::Progress progress;
-  corrlens::CancelToken cancel;
-  return RunRenderSequence(options, progress, cancel);
-}
-
-QString ErrorOf(const SequenceOptions& options) {
-  try {
-    Run(options);
-  } catch (const corrlens::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+SequenceResult Run(const SequenceOptions& options) { return corrlens::test::RunJob(RunRenderSequence, options); }
+QString ErrorOf(const SequenceOptions& options) { return corrlens::test::JobError(RunRenderSequence, options); }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include "tests/common/test_paths.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -84,7 +85,7 @@ class TinyTapVid {
     }
     const std::string spec = Path("spec.json");
     std::ofstream(spec) << QJsonDocument(QJsonObject{{"videos", list}, {"stride", 5}}).toJson().toStdString();
-    const PythonResult r = RunPython3({CORRLENS_SOURCE_DIR "/tests/track/make_tapvid_fixture.py",
+    const PythonResult r = RunPython3({corrlens::test::SourcePath("/tests/track/make_tapvid_fixture.py"),
                                        QString::fromStdString(spec), QString::fromStdString(Root())});
     return r.ok ? QString() : r.err;
   }

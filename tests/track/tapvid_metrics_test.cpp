@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <cmath>
 #include <fstream>
@@ -117,7 +118,7 @@ class TapVidMetricsTest : public QObject {
     QTemporaryDir dir;
     const QString path = dir.filePath("cases.json");
     std::ofstream(path.toStdString()) << QJsonDocument(json).toJson().toStdString();
-    const auto py = test::RunPython3({CORRLENS_SOURCE_DIR "/tests/track/tapvid_metrics_reference.py", path});
+    const auto py = test::RunPython3({corrlens::test::SourcePath("/tests/track/tapvid_metrics_reference.py"), path});
     if (!py.ok && py.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy");
     QVERIFY2(py.ok, qPrintable(py.err));
     const QJsonArray ref = QJsonDocument::fromJson(py.out.toUtf8()).array();

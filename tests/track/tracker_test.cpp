@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <torch/torch.h>
 
@@ -87,10 +88,10 @@ void CompareWithReference(const GridGeometry& g, const at::Tensor& tchw, const s
   std::vector<float> q;
   for (const Query& x : queries) q.insert(q.end(), {float(x.x), float(x.y), float(x.frame)});
   WriteNpy(query_file.toStdString(), torch::from_blob(q.data(), {int64_t(queries.size()), 3}, torch::kFloat32));
-  const auto py = test::RunPython3(
-      {CORRLENS_SOURCE_DIR "/tests/track/tracker_reference.py", volume, query_file, QString::number(g.image_width),
-       QString::number(g.image_height), QString::number(g.patch), QString::number(g.stride)},
-      240000);
+  const auto py = test::RunPython3({corrlens::test::SourcePath("/tests/track/tracker_reference.py"), volume, query_file,
+                                    QString::number(g.image_width), QString::number(g.image_height),
+                                    QString::number(g.patch), QString::number(g.stride)},
+                                   240000);
   if (!py.ok && py.err.contains("No module named")) QSKIP("/usr/bin/python3 lacks torch or numpy");
   QVERIFY2(py.ok, qPrintable(py.err));
   const QJsonObject ref = QJsonDocument::fromJson(py.out.toUtf8()).object();

@@ -3,6 +3,7 @@
 // charts, tables and history; cancel leaves the database consistent;
 // double-clicking an item opens it in the Pair, Video or Pose workspace.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QBarSeries>
 #include <QLabel>
@@ -115,7 +116,7 @@ class BenchmarkWorkspaceTest : public QObject {
     QCOMPARE(runs[0].reports, 2);
     QCOMPARE(f.Bench()->History()->RunsTable()->rowCount(), 1);
     QTest::qWait(200);  // let the charts lay out
-    QVERIFY(f.window->grab().save(QStringLiteral(CORRLENS_BINARY_DIR "/benchmark_test.png")));
+    QVERIFY(f.window->grab().save(corrlens::test::BinaryPath("/benchmark_test.png")));
     // Double-clicking the pair item opens graf1 -> graf3 in the Pair workspace.
     QVERIFY(DoubleClickItem(f.Bench()->Tables(), "graf1.png -> graf3.png"));
     QCOMPARE(f.window->CurrentWorkspace(), f.window->Pair());
@@ -252,7 +253,7 @@ class BenchmarkWorkspaceTest : public QObject {
     // the already deleted job runner).
     QVERIFY(DoubleClickItem(f.Bench()->Tables(), "video:0"));
     QCOMPARE(f.window->CurrentWorkspace(), video);
-    QCOMPARE(video->Document()->Path(), root.filePath("video"));
+    QTRY_COMPARE_WITH_TIMEOUT(video->Document()->Path(), root.filePath("video"), 20000);  // opened off the GUI thread
     QCOMPARE(video->Document()->CurrentFrame(), 3);
     QVERIFY(DoubleClickItem(f.Bench()->Tables(), QString::fromStdString("frame:" + object + "/8")));
     QCOMPARE(f.window->CurrentWorkspace(), poses);

@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include "ui/examples_menu.h"
 #include "ui/pair_document.h"
@@ -18,7 +19,7 @@ using corrlens::Side;
 
 namespace {
 
-const QString kBundled = QStringLiteral(CORRLENS_SOURCE_DIR "/resources/examples");
+const QString kBundled = corrlens::test::SourcePath("/resources/examples");
 
 QAction* ExamplesAction(const PairWorkspace& workspace) {
   for (QAction* action : workspace.Actions(WorkspaceMenu::kOpen)) {

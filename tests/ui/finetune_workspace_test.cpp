@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <opencv2/core.hpp>
 
@@ -90,6 +91,7 @@ void FinetuneWorkspaceTest::documentRoundTrip() {
   FinetuneSettings s = TinyRun(dir_.filePath("doc"));
   s.lr = 3e-5;
   s.steps = 17;
+  s.bf16 = true;
   a.Setup()->SetSettings(s);
   QString error;
   QVERIFY(b.LoadDocument(a.SaveDocument(), dir_.path(), &error));
@@ -100,6 +102,8 @@ void FinetuneWorkspaceTest::documentRoundTrip() {
   QCOMPARE(r.lr, 3e-5);
   QCOMPARE(r.out_dir, s.out_dir);
   QVERIFY(r.random_init);
+  QVERIFY(r.bf16);
+  QVERIFY(!FinetuneSettings().bf16);      // float32 unless asked
   QCOMPARE(FinetuneSettings().lr, 1e-5);  // the reference's defaults
   QCOMPARE(FinetuneSettings().points, 3000);
 }
@@ -141,7 +145,7 @@ void FinetuneWorkspaceTest::trainsChartsAndAddsTheModel() {
   qInfo("loss points %d, probe points %d; %s", workspace.Charts()->LossPoints(), workspace.Charts()->ProbePoints(),
         qPrintable(workspace.Status()));
   QVERIFY(workspace.Charts()->LossPoints() >= 1);
-  QVERIFY(workspace.grab().save(QStringLiteral(CORRLENS_BINARY_DIR "/finetune_test.png")));
+  QVERIFY(workspace.grab().save(corrlens::test::BinaryPath("/finetune_test.png")));
   if (demo_steps > 0) return;
   QCOMPARE(workspace.Charts()->ProbePoints(), 3);  // before training, after step 1, after step 2
   QCOMPARE(workspace.LastCheckpoint(), wanted + "-2/last.ckpt");

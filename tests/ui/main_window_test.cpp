@@ -1,5 +1,6 @@
 // MainWindow: workspaces in tabs, files and drops, and session files.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QJsonDocument>
 #include <QMenuBar>
@@ -18,7 +19,7 @@ using corrlens::ui::MainWindow;
 
 namespace {
 const QString kData = QString::fromStdString(corrlens::OpenCvSampleDir());
-const QString kV1 = QStringLiteral(CORRLENS_TEST_DATA_DIR "/sessions/pair_session_v1.json");
+const QString kV1 = corrlens::test::TestDataPath("/sessions/pair_session_v1.json");
 
 QStringList MenuTexts(MainWindow& window, const QString& title) {
   QStringList texts;

@@ -1,7 +1,7 @@
 // The Pose workspace on a tiny OnePose-layout object exported from an
-// assimp-testmodels mesh (so XVFB): rows per model with a pose, stepping
-// through test frames, the 3D view's cameras, meshes opened through the
-// cache, bad input, and session sections. With CORRLENS_POSE_SCREENSHOT=PNG
+// assimp-testmodels mesh (so XVFB): rows per model with a pose and the mesh
+// outlines, stepping through test frames, the 3D view's cameras, meshes
+// opened through the cache, bad input, and session sections. With CORRLENS_POSE_SCREENSHOT=PNG
 // set, `screenshot` saves the README screenshot.
 #include <QJsonObject>
 #include <QTabWidget>
@@ -36,6 +36,26 @@ QString ExportSpider(const QTemporaryDir& dir, int test_views) {
   Progress progress;
   CancelToken cancel;
   return QString::fromStdString(pose::ExportOnePoseObject(options, progress, cancel).object_dir);
+}
+
+// Share of the outline's points drawn in a silhouette colour in `overlay`
+// (green truth or yellow estimate: the later one covers close outlines).
+double OutlineDrawn(const QImage& overlay, const std::vector<std::vector<cv::Point>>& outline) {
+  int drawn = 0, total = 0;
+  for (const auto& contour : outline) {
+    for (const cv::Point& p : contour) {
+      ++total;
+      const QColor v = overlay.pixelColor(p.x, p.y);
+      for (const QColor c : {QColor(40, 220, 40), QColor(255, 220, 0)}) {
+        if (std::abs(v.red() - c.red()) < 60 && std::abs(v.green() - c.green()) < 60 &&
+            std::abs(v.blue() - c.blue()) < 60) {
+          ++drawn;
+          break;
+        }
+      }
+    }
+  }
+  return total > 0 ? double(drawn) / total : 0.0;
 }
 
 struct Fixture {
@@ -84,7 +104,12 @@ class PoseWorkspaceTest : public QObject {
       qInfo("%s frame 0: %s", qPrintable(id), qPrintable(r->summary));
       QVERIFY2(w.RowStatus(id).contains("inliers"), qPrintable(w.RowStatus(id)));
       QCOMPARE(w.RowView(id)->Image().size(), QSize(512, 512));
+      // The mesh's outline at the truth (green) and at the estimate (yellow).
+      QVERIFY(!r->truth_silhouette.empty() && !r->estimate_silhouette.empty());
+      QVERIFY2(OutlineDrawn(r->overlay, r->truth_silhouette) > 0.8, qPrintable(id));
+      QVERIFY2(OutlineDrawn(r->overlay, r->estimate_silhouette) > 0.8, qPrintable(id));
     }
+    QVERIFY(w.Controller()->HasSilhouettes());
     // A click on a matched query pixel names the reference view it matched.
     const pose::PoseMatch& m = w.Controller()->Result("dense_sift")->estimate.matches.front();
     emit w.RowView("dense_sift")->pointClicked(QPointF(m.query.x + 1, m.query.y));

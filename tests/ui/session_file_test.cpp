@@ -3,6 +3,7 @@
 // SessionModel::Save) read as version 2, and bad files are refused with
 // their name and the reason.
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,7 +15,7 @@ using namespace corrlens::ui;
 
 namespace {
 
-const QString kV1 = QStringLiteral(CORRLENS_TEST_DATA_DIR "/sessions/pair_session_v1.json");
+const QString kV1 = corrlens::test::TestDataPath("/sessions/pair_session_v1.json");
 
 QString WriteText(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
   const QString path = dir.filePath(name);

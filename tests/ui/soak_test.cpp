@@ -40,6 +40,7 @@
 #include <QToolButton>
 #include <QWheelEvent>
 #include <QtTest>
+#include "tests/common/test_paths.h"
 
 #include <algorithm>
 #include <atomic>
@@ -53,6 +54,8 @@
 #include "tests/ui/benchmark_test_support.h"
 #include "ui/benchmark_runner.h"
 #include "ui/benchmark_workspace.h"
+#include "ui/video_document.h"
+#include "ui/video_workspace.h"
 #ifdef CORRLENS_HAVE_FINETUNE_WORKSPACE
 #include "ui/finetune_workspace.h"
 #endif
@@ -341,7 +344,7 @@ QString ImageSuffix(const QByteArray& head) {
 // pair and video.
 QStringList SoakFiles(const QTemporaryDir& dir) {
   QStringList files;
-  const QDir corpus(QStringLiteral(CORRLENS_SOURCE_DIR "/tests/fuzz/corpus"));
+  const QDir corpus(corrlens::test::SourcePath("/tests/fuzz/corpus"));
   int renamed = 0;
   for (const QString& kind : corpus.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
     const QDir folder(corpus.filePath(kind));
@@ -365,7 +368,7 @@ QStringList SoakFiles(const QTemporaryDir& dir) {
       ++index;
     }
   }
-  const QDir data(QStringLiteral(CORRLENS_TEST_DATA_DIR));
+  const QDir data(corrlens::test::TestDataPath(""));
   for (const QString& sub : data.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
     const QDir folder(data.filePath(sub));
     for (const QString& name : folder.entryList(QDir::Files)) files << folder.filePath(name);
@@ -568,7 +571,7 @@ class Driver {
     steps_["open file"]++;
     QStringList names;
     for (const QString& f : files) {  // source tree files relative to it, others (copies, opencv-doc) by name
-      const QString relative = QDir(QStringLiteral(CORRLENS_SOURCE_DIR)).relativeFilePath(f);
+      const QString relative = QDir(corrlens::test::SourcePath("")).relativeFilePath(f);
       names << (relative.startsWith("..") ? QFileInfo(f).fileName() : relative);
     }
     Note("open " + names.join(" + "));
@@ -709,7 +712,17 @@ class SoakTest : public QObject {
         f.window->show();
       }
     }
-    // The jobs a step left running are cancelled; their ends are timed too.
+    // Opens still in flight finish first (a video that opens starts its
+    // feature jobs); then the jobs a step left running are cancelled; their
+    // ends are timed too.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          for (Workspace* w : f.window->Workspaces()) {
+            if (auto* video = qobject_cast<VideoWorkspace*>(w); video && video->Document()->IsLoading()) return false;
+          }
+          return !f.window->Pair()->Document()->IsLoading();
+        },
+        20000));
     f.window->Jobs()->CancelAll();
     if (f.window->Benchmark()->Runner()->IsRunning()) f.window->Benchmark()->Runner()->Cancel();
     QVERIFY(QTest::qWaitFor(
