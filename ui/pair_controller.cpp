@@ -3,6 +3,7 @@
 #include "ui/backend_provider.h"
 #include "ui/cv_qt.h"
 #include "ui/job_runner.h"
+#include "ui/model_names.h"
 #include "ui/model_status.h"
 #include "ui/pair_document.h"
 #include "ui/session_model.h"
@@ -36,12 +37,8 @@ PairController::~PairController() = default;
 
 void PairController::OnModelsChanged() {
   ids_ = session_->Models();
-  names_.clear();
-  for (const ModelEntry& entry : provider_->Models()) {
-    if (ids_.contains(entry.id)) names_[entry.id] = entry.display_name;
-  }
   QStringList titles;
-  for (const QString& id : ids_) titles << names_.value(id, id);
+  names_ = DisplayNames(*provider_, ids_, &titles);
   for (const QString& id : matches_.keys()) {
     if (!ids_.contains(id)) matches_.remove(id);
   }

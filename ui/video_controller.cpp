@@ -7,6 +7,7 @@
 #include "core/track/feature_volume.h"
 #include "ui/backend_provider.h"
 #include "ui/job_runner.h"
+#include "ui/model_names.h"
 #include "ui/model_status.h"
 #include "ui/session_model.h"
 
@@ -56,12 +57,8 @@ VideoController::~VideoController() = default;
 
 void VideoController::OnModelsChanged() {
   ids_ = session_->Models();
-  names_.clear();
-  for (const ModelEntry& entry : provider_->Models()) {
-    if (ids_.contains(entry.id)) names_[entry.id] = entry.display_name;
-  }
   QStringList titles;
-  for (const QString& id : ids_) titles << names_.value(id, id);
+  names_ = DisplayNames(*provider_, ids_, &titles);
   for (auto it = volumes_.begin(); it != volumes_.end();) {
     it = ids_.contains(it->first) ? std::next(it) : volumes_.erase(it);
   }

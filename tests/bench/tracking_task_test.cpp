@@ -23,10 +23,7 @@ class TrackingTaskTest : public QObject {
 
  private slots:
   void initTestCase() {
-    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
-    const QString failed = data_.WritePickles();
-    if (failed.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy");
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    CORRLENS_WRITE_TAPVID_PICKLES(data_);
     RegisterClassicalBackends(registry_);
     service_ = std::make_unique<FeatureService>(registry_);
   }

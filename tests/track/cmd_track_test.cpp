@@ -31,10 +31,7 @@ class CmdTrackTest : public QObject {
 
  private slots:
   void initTestCase() {
-    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");
-    const QString failed = data_.WritePickles();
-    if (failed.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy");
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    CORRLENS_WRITE_TAPVID_PICKLES(data_);
     // The first video as an AVI (Motion JPEG) too.
     cv::VideoWriter writer(data_.Path("slide.avi"), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 12.0,
                            cv::Size(test::TinyTapVid::kWidth, test::TinyTapVid::kHeight));

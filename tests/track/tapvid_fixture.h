@@ -133,3 +133,13 @@ class TinyTapVid {
 };
 
 }  // namespace corrlens::test
+
+// For initTestCase: the frames need opencv-doc, the pickles /usr/bin/python3
+// with numpy (skipped without them); any other failure fails the test.
+#define CORRLENS_WRITE_TAPVID_PICKLES(fixture)                                      \
+  do {                                                                              \
+    CORRLENS_REQUIRE_OPENCV_DATA("graf1.png");                                      \
+    const QString failed_ = (fixture).WritePickles();                               \
+    if (failed_.contains("No module named")) QSKIP("/usr/bin/python3 lacks numpy"); \
+    QVERIFY2(failed_.isEmpty(), qPrintable(failed_));                               \
+  } while (false)
