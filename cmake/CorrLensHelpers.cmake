@@ -52,8 +52,12 @@ function(corrlens_use_torch_pch target)
       target_link_libraries(${host} PRIVATE ${TORCH_LIBRARIES})
     endif()
     set_target_properties(${host} PROPERTIES AUTOMOC OFF AUTORCC OFF)
+    # <...> form: cmake_pch.hxx then says `#include <core/util/torch_pch.h>`,
+    # not the checkout's absolute path, so the PCH (and every object built
+    # with it) has the same ccache key in every checkout.
+    target_include_directories(${host} PRIVATE ${CMAKE_SOURCE_DIR})
     target_precompile_headers(${host} PRIVATE
-      "$<$<COMPILE_LANGUAGE:CXX>:${CMAKE_SOURCE_DIR}/core/util/torch_pch.h>")
+      "$<$<COMPILE_LANGUAGE:CXX>:<core/util/torch_pch.h$<ANGLE-R>>")
   endif()
   target_precompile_headers(${target} REUSE_FROM ${host})
   # The AUTOMOC stub has no code: loading the PCH would only cost time.

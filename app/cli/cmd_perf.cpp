@@ -29,14 +29,16 @@ struct BenchCase {
   const char* name;
   const char* arch;
   int width, height;  // exact model input (multiples of 14)
+  int stride = 0;     // 7: the tracking preset (x_prenorm tokens)
 };
 // "448" = 448x336, "640" = 644x476 (nearest multiples of 14 to 640x480),
-// "1120" = 1120x840 = 80x60 tokens, the reference 640-px pipeline of a 4:3 image.
-constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},
-                                {"s640", "dinov2_vits14", 644, 476},
-                                {"b448", "dinov2_vitb14", 448, 336},
-                                {"b640", "dinov2_vitb14", 644, 476},
-                                {"b1120", "dinov2_vitb14", 1120, 840}};
+// "1120" = 1120x840 = 80x60 tokens, the reference 640-px pipeline of a 4:3 image,
+// "854s7" = the paper's tracking preset: 854x476 at stride 7 = 121x67 tokens.
+constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},   {"s640", "dinov2_vits14", 644, 476},
+                                {"b448", "dinov2_vitb14", 448, 336},   {"b640", "dinov2_vitb14", 644, 476},
+                                {"b1120", "dinov2_vitb14", 1120, 840}, {"s854s7", "dinov2_vits14", 854, 476, 7},
+                                {"b854s7", "dinov2_vitb14", 854, 476, 7}};
+constexpr const char* kCaseNames = "s448, s640, b448, b640, b1120, s854s7, b854s7";
 
 struct BenchArgs {
   std::vector<std::string> cases = {"s448", "s640", "b448", "b640", "b1120"};
@@ -48,13 +50,18 @@ struct BenchArgs {
 const BenchCase& FindCase(const std::string& name) {
   for (const BenchCase& c : kCases)
     if (name == c.name) return c;
-  throw Error("unknown bench case '" + name + "'", {"", std::nullopt, "cases"}, "use s448, s640, b448, b640, b1120");
+  throw Error("unknown bench case '" + name + "'", {"", std::nullopt, "cases"}, std::string("use ") + kCaseNames);
 }
 
 nlohmann::json ChildCase(const BenchArgs& args) {
   const BenchCase& c = FindCase(args.child);
-  const perf::ExtractionTiming t =
-      perf::TimeExtraction(c.arch, c.width, c.height, args.runs, args.warmup, args.device, args.dtype);
+  perf::TimingOptions options;
+  options.arch = c.arch;
+  options.width = c.width, options.height = c.height;
+  options.stride = c.stride, options.prenorm = c.stride != 0;
+  options.runs = args.runs, options.warmup = args.warmup;
+  options.device = args.device, options.dtype = args.dtype;
+  const perf::ExtractionTiming t = perf::TimeExtraction(options);
   return {{"ms", t.ms_median},  {"ms_min", t.ms_min}, {"peak_rss_mb", t.peak_rss_mb},
           {"tokens", t.tokens}, {"gflops", t.gflop},  {"threads", t.threads}};
 }
@@ -97,9 +104,10 @@ std::string ChildCommand(const BenchArgs& args, const std::string& child) {
 }
 
 std::string PythonCommand(const BenchArgs& args, const BenchCase& c) {
-  return fmt::format("'{}' '{}' --arch {} --synthetic {}x{} --input-size {}x{} --bench {} --warmup {} --threads {}",
-                     args.python, args.reference, c.arch, c.width, c.height, c.width, c.height, args.runs, args.warmup,
-                     std::max(args.threads, 0));
+  return fmt::format(
+      "'{}' '{}' --arch {} --synthetic {}x{} --input-size {}x{} --bench {} --warmup {} --threads {}{}", args.python,
+      args.reference, c.arch, c.width, c.height, c.width, c.height, args.runs, args.warmup, std::max(args.threads, 0),
+      c.stride ? fmt::format(" --stride {} --layer prenorm", c.stride) : std::string());
 }
 
 int RunParent(BenchArgs args) {
@@ -169,10 +177,13 @@ void AddPerfCommand(Commands& commands) {
   CLI::App* app = commands.Add("perf", "Time ViT feature extraction (random weights) against the Python reference",
                                [args] { return RunBench(*args); });
   app->alias("bench");  // the command's earlier name
-  app->add_option("--cases", args->cases, "s448 s640 b448 b640 b1120 (ViT-S/B at 448x336, 644x476, 1120x840)")
+  app->add_option("--cases", args->cases,
+                  "s448 s640 b448 b640 b1120 s854s7 b854s7 (ViT-S/B at 448x336, 644x476, 1120x840; 854x476 at "
+                  "stride 7 = the tracking preset)")
       ->delimiter(',');
   app->add_option("--reference", args->reference,
-                  "scripts/reference/dinov2_reference.py: also time the Python reference");
+                  "also time a Python reference: scripts/bench/dinov2_hub_bench.py (the official DINOv2 hub code; "
+                  "set CORRLENS_DINOV2_REPO) or scripts/reference/dinov2_reference.py");
   app->add_option("--python", args->python, "Python with torch for --reference");
   app->add_option("--runs", args->runs, "Timed runs per case (median reported)");
   app->add_option("--warmup", args->warmup, "Untimed runs first");

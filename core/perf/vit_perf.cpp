@@ -35,10 +35,12 @@ cv::Mat Synthetic(int width, int height) {
   return image;
 }
 
-ExtractOptions ExactInput(int width, int height) {
+ExtractOptions ExactInput(int width, int height, int stride = 0, bool prenorm = false) {
   ExtractOptions options;
   options.input_width = width;
   options.input_height = height;
+  options.stride = stride;
+  options.layer = prenorm ? FeatureLayer::kPrenorm : FeatureLayer::kNorm;
   return options;
 }
 
@@ -50,19 +52,18 @@ double PeakRssMb() {
   return usage.ru_maxrss / 1024.0;  // KiB on Linux
 }
 
-ExtractionTiming TimeExtraction(const std::string& arch, int width, int height, int runs, int warmup,
-                                const std::string& device, const std::string& dtype) {
-  auto extractor = RandomExtractor(arch, device, dtype);
-  const cv::Mat image = Synthetic(width, height);
-  const ExtractOptions options = ExactInput(width, height);
+ExtractionTiming TimeExtraction(const TimingOptions& o) {
+  auto extractor = RandomExtractor(o.arch, o.device, o.dtype);
+  const cv::Mat image = Synthetic(o.width, o.height);
+  const ExtractOptions options = ExactInput(o.width, o.height, o.stride, o.prenorm);
   std::vector<double> times;
   ExtractionTiming timing;
-  for (int i = 0; i < warmup + std::max(runs, 1); ++i) {
+  for (int i = 0; i < o.warmup + std::max(o.runs, 1); ++i) {
     const auto start = std::chrono::steady_clock::now();
     const FeatureMap map = extractor->Extract(image, options, CancelToken());
     (void)map.features.sum().item<float>();  // waits for asynchronous devices
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (i >= warmup) times.push_back(ms);
+    if (i >= o.warmup) times.push_back(ms);
     timing.tokens = int64_t(map.geometry.grid_height) * map.geometry.grid_width;
   }
   std::sort(times.begin(), times.end());

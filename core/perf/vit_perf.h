@@ -21,10 +21,17 @@ struct ExtractionTiming {
   int threads = 0;         // LibTorch intra-op threads
 };
 
-// Times `runs` extractions (after `warmup`) of a synthetic width x height
-// image given as the exact model input (no resampling).
-ExtractionTiming TimeExtraction(const std::string& arch, int width, int height, int runs, int warmup,
-                                const std::string& device = "cpu", const std::string& dtype = "float32");
+struct TimingOptions {
+  std::string arch = "dinov2_vits14";
+  int width = 448, height = 336;  // exact model input (no resampling)
+  int stride = 0;                 // patch-embedding stride; 0 = the patch size
+  bool prenorm = false;           // x_prenorm tokens (the tracker's) instead of x_norm
+  int runs = 3, warmup = 1;
+  std::string device = "cpu", dtype = "float32";
+};
+
+// Times `runs` extractions (after `warmup`) of a synthetic image.
+ExtractionTiming TimeExtraction(const TimingOptions& options);
 
 // Best-of-5 float32 matmul rate of n x n matrices, GFLOP/s.
 double MeasureSgemmGflops(int n = 2048);

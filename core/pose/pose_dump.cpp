@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/io/image.h"
 #include "core/io/tensor_file.h"
 #include "core/io/torch_convert.h"
 #include "core/util/error.h"
@@ -52,7 +53,7 @@ std::string PoseDumpDir() {
 }
 
 void DumpPoseEstimate(const std::string& dir, const void* database_key, const at::Tensor& templates,
-                      const std::vector<cv::Point3d>& points, const at::Tensor& queries,
+                      const std::vector<cv::Point3d>& points, const cv::Mat& query_rgb, const at::Tensor& queries,
                       const std::vector<cv::Point2d>& grid, const std::vector<int64_t>& match_pairs,
                       const cv::Matx33d& intrinsics, const PoseEstimate& estimate) {
   std::lock_guard<std::mutex> lock(DumpMutex());
@@ -70,6 +71,7 @@ void DumpPoseEstimate(const std::string& dir, const void* database_key, const at
   }
   const stdfs::path frame = root / fmt::format("frame_{}", frames++);
   MakeDirs(frame);
+  io::WriteImage((frame / "query.png").string(), query_rgb);
   io::WriteNpy((frame / "queries.npy").string(), io::FromTorch(queries.to(at::kFloat)));
   std::vector<double> xy;
   for (const cv::Point2d& p : grid) xy.insert(xy.end(), {p.x, p.y});
@@ -82,6 +84,7 @@ void DumpPoseEstimate(const std::string& dir, const void* database_key, const at
       {"inliers", estimate.inliers},
       {"matches", estimate.matches.size()},
       {"cam_from_object", std::vector<double>(estimate.cam_from_object.val, estimate.cam_from_object.val + 16)},
+      {"extract_seconds", estimate.extract_seconds},
       {"match_seconds", estimate.match_seconds},
       {"pnp_seconds", estimate.pnp_seconds},
       {"torch_threads", at::get_num_threads()}};

@@ -4,7 +4,8 @@
 //
 //   DIR/templates_<d>/templates.npy  (N, C) float32, L2-normalised
 //                     points3d.npy   (N, 3) float64, object frame, metres
-//   DIR/frame_<f>/queries.npy        (M, C) float32, L2-normalised
+//   DIR/frame_<f>/query.png          the query image
+//                 queries.npy        (M, C) float32, L2-normalised
 //                 grid.npy           (M, 2) float64, query pixels (x, y)
 //                 K.npy              (3, 3) float64
 //                 matches.npy        (K, 2) int64: grid index, template index
@@ -16,6 +17,7 @@
 
 #include <torch/types.h>
 
+#include <opencv2/core/mat.hpp>
 #include <opencv2/core/matx.hpp>
 #include <opencv2/core/types.hpp>
 
@@ -33,7 +35,7 @@ std::string PoseDumpDir();
 // `database_key`), `match_pairs` = grid index, template index per match.
 // Throws Error naming the file that cannot be written.
 void DumpPoseEstimate(const std::string& dir, const void* database_key, const at::Tensor& templates,
-                      const std::vector<cv::Point3d>& points, const at::Tensor& queries,
+                      const std::vector<cv::Point3d>& points, const cv::Mat& query_rgb, const at::Tensor& queries,
                       const std::vector<cv::Point2d>& grid, const std::vector<int64_t>& match_pairs,
                       const cv::Matx33d& intrinsics, const PoseEstimate& estimate);
 

@@ -129,6 +129,7 @@ PoseEstimate EstimatePose(const TemplateDatabase& templates, const cv::Mat& quer
   {
     c10::InferenceMode guard;
     const at::Tensor queries = SampleDescriptors(*map, grid, /*normalize=*/true);
+    estimate.extract_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!dump.empty()) dumped_queries = queries;
     const at::Tensor& db = templates.descriptors->values;
     if (queries.size(1) != db.size(1))
@@ -168,8 +169,8 @@ PoseEstimate EstimatePose(const TemplateDatabase& templates, const cv::Mat& quer
   estimate.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!dump.empty()) {
     c10::InferenceMode guard;
-    DumpPoseEstimate(dump, templates.descriptors.get(), templates.descriptors->values, templates.points, dumped_queries,
-                     grid, match_pairs, intrinsics, estimate);
+    DumpPoseEstimate(dump, templates.descriptors.get(), templates.descriptors->values, templates.points, query_rgb,
+                     dumped_queries, grid, match_pairs, intrinsics, estimate);
   }
   return estimate;
 }

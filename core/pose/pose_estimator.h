@@ -77,6 +77,7 @@ struct PoseEstimate {
   int inliers = 0;
   std::vector<PoseMatch> matches;  // every mutual match, grid order
   double seconds = 0.0;            // query features + matching + PnP
+  double extract_seconds = 0.0;    // query feature map (or cache hit) + descriptors at the grid
   double match_seconds = 0.0;      // mutual nearest neighbours and match list
   double pnp_seconds = 0.0;        // EPnP RANSAC
 };

@@ -17,7 +17,18 @@ It times matching and PnP per frame with the same thread count as CorrLens
 and compares the mutual matches with CorrLens's (matches.npy). One JSON
 object per frame on stdout, then a summary line.
 
+With --dinov2-repo and --arch (and --weights: the same *_pretrain.pth
+CorrLens loaded) it also extracts each query (frame_<f>/query.png) as
+`oneposepp` does, with the official DINOv2 hub code
+(scripts/bench/dinov2_hub_bench.py): cv2.resize of rgb / 255 to
+(W / 8 * 14, H / 8 * 14), ImageNet normalisation, forward_features,
+x_norm_patchtokens, interpolate_features at the grid, L2 normalisation (no
+refine conv: baseline backbones have none), compares these descriptors with
+CorrLens's (cosine) and matches with them, so the per-frame time is end to
+end on both sides.
+
 Usage: pose_reference.py DIR [--threads 2] [--repeat 3]
+                         [--dinov2-repo D --arch dinov2_vits14 --weights W.pth]
 """
 import argparse
 import json
@@ -66,6 +77,33 @@ def pnp(points3d, pixels, k):
     return pose, len(inliers)
 
 
+def interpolate_features(descriptors, pts, h, w, patch_size=14, stride=14):
+    """3DCorrEnhance utils/functions.py `interpolate_features` (MIT), normalize=False."""
+    last_coord_h = ((h - patch_size) // stride) * stride + (patch_size / 2)
+    last_coord_w = ((w - patch_size) // stride) * stride + (patch_size / 2)
+    ah = 2 / (last_coord_h - (patch_size / 2))
+    aw = 2 / (last_coord_w - (patch_size / 2))
+    bh = 1 - last_coord_h * 2 / (last_coord_h - (patch_size / 2))
+    bw = 1 - last_coord_w * 2 / (last_coord_w - (patch_size / 2))
+    a = torch.tensor([[aw, ah]]).to(pts).float()
+    b = torch.tensor([[bw, bh]]).to(pts).float()
+    keypoints = (a * pts + b).unsqueeze(-3)
+    return torch.nn.functional.grid_sample(descriptors, keypoints, align_corners=True,
+                                           padding_mode="border").squeeze(-2)
+
+
+def extract_queries(model, rgb, grid):
+    """oneposepp's query descriptors with the official model; (N, C) normalised."""
+    from dinov2_hub_bench import normalize
+    h, w = rgb.shape[:2]
+    resized = cv2.resize(rgb / 255., (w // 8 * 14, h // 8 * 14))
+    desc = model.forward_features(normalize(torch.from_numpy(resized).float().permute(2, 0, 1)[None]))
+    desc = desc["x_norm_patchtokens"].reshape(1, h // 8, w // 8, -1).permute(0, 3, 1, 2)
+    pts = torch.from_numpy(grid).float()[None] / 8 * 14
+    desc = interpolate_features(desc, pts, resized.shape[0], resized.shape[1]).permute(0, 2, 1)[0]
+    return desc / (desc.norm(dim=-1, keepdim=True) + 1e-9)
+
+
 def pose_error(a, b):
     """Rotation (deg) and translation (cm) between two poses (query_pose_error)."""
     trace = min(np.trace(a[:3, :3] @ b[:3, :3].T), 3.0)
@@ -84,9 +122,20 @@ def main():
     parser.add_argument("dump", type=pathlib.Path)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per frame (the median is reported)")
+    parser.add_argument("--dinov2-repo", help="local copy of facebookresearch/dinov2: extract the queries too")
+    parser.add_argument("--arch", help="dinov2_vits14, dinov2_vitb14, ... (with --dinov2-repo)")
+    parser.add_argument("--weights", help="the *_pretrain.pth CorrLens used (with --dinov2-repo)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
+    torch.set_grad_enabled(False)
+    model = None
+    if args.dinov2_repo:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from dinov2_hub_bench import load_model
+        if not args.arch:
+            sys.exit("pose_reference.py: --dinov2-repo needs --arch")
+        model = load_model(args.dinov2_repo, args.arch, args.weights)
     frames = sorted(args.dump.glob("frame_*"), key=lambda p: int(p.name.split("_")[1]))
     if not frames:
         sys.exit(f"{args.dump}: no frame_<n> folder (run CorrLens with CORRLENS_POSE_DUMP={args.dump})")
@@ -105,6 +154,21 @@ def main():
         queries = torch.from_numpy(load(frame / "queries.npy"))
         grid = load(frame / "grid.npy")
         k = load(frame / "K.npy")
+        extract_times, feature_cos = [], None
+        if model is not None:
+            image = cv2.imread(str(frame / "query.png"))
+            if image is None:
+                sys.exit(f"{frame / 'query.png'}: cannot read (a dump from an older CorrLens?)")
+            rgb = image[..., ::-1].copy()
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                own = extract_queries(model, rgb, grid)
+                extract_times.append(time.perf_counter() - start)
+            if own.shape != queries.shape:
+                sys.exit(f"{frame}: reference descriptors {tuple(own.shape)} vs CorrLens {tuple(queries.shape)} "
+                         "(another model or input size?)")
+            feature_cos = (own * queries).sum(-1)
+            queries = own  # match with the reference's own descriptors: end to end
         match_times, pnp_times = [], []
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -130,6 +194,10 @@ def main():
             "corrlens_match_s": ours["match_seconds"], "corrlens_pnp_s": ours["pnp_seconds"],
             "corrlens_threads": ours.get("torch_threads"),
         }
+        if model is not None:
+            row.update({"reference_extract_s": statistics.median(extract_times),
+                        "corrlens_extract_s": ours.get("extract_seconds", float("nan")),
+                        "descriptor_cos_min": float(feature_cos.min()), "descriptor_cos_mean": float(feature_cos.mean())})
         rows.append(row)
         print(json.dumps(row))
     # GEMM rate of this torch on one template block, for the matching's share.
@@ -153,10 +221,21 @@ def main():
         "corrlens_match_s_per_frame": total("corrlens_match_s") / len(rows),
         "corrlens_pnp_s_per_frame": total("corrlens_pnp_s") / len(rows),
         "match_agreement": total("common_matches") / max(1, total("reference_matches")),
+        "common_over_corrlens_matches": total("common_matches") / max(1, total("corrlens_matches")),
         "torch_sgemm_gflops": gemm / 1e9,
         "reference_matching_gflops": 2 * flops / total("reference_match_s") / 1e9,  # two passes
         "corrlens_matching_gflops": flops / max(1e-12, total("corrlens_match_s")) / 1e9,  # one fused pass
     }
+    if model is not None:
+        summary["reference_extract_s_per_frame"] = total("reference_extract_s") / len(rows)
+        summary["corrlens_extract_s_per_frame"] = total("corrlens_extract_s") / len(rows)
+        summary["descriptor_cos_min"] = min(r["descriptor_cos_min"] for r in rows)
+        summary["reference_end_to_end_s_per_frame"] = sum(
+            summary[f"reference_{k}_s_per_frame"] for k in ("extract", "match", "pnp"))
+        summary["corrlens_end_to_end_s_per_frame"] = sum(
+            summary[f"corrlens_{k}_s_per_frame"] for k in ("extract", "match", "pnp"))
+        summary["speedup_end_to_end"] = (summary["reference_end_to_end_s_per_frame"]
+                                         / summary["corrlens_end_to_end_s_per_frame"])
     print(json.dumps({"summary": summary}))
 
 

@@ -53,7 +53,8 @@ class PoseDumpTest : public QObject {
     const PoseEstimate a = EstimatePose(db, rgb, frame.intrinsics, service, {}, {});
     const PoseEstimate b = EstimatePose(db, io::ReadImageRgb(frames[1].image), frames[1].intrinsics, service, {}, {});
     unsetenv("CORRLENS_POSE_DUMP");
-    QVERIFY(a.match_seconds > 0.0 && a.pnp_seconds >= 0.0 && a.match_seconds + a.pnp_seconds <= a.seconds);
+    QVERIFY(a.match_seconds > 0.0 && a.pnp_seconds >= 0.0 && a.extract_seconds > 0.0);
+    QVERIFY(a.extract_seconds + a.match_seconds + a.pnp_seconds <= a.seconds);
     const auto shape = [&](const std::string& file) {
       return io::ReadTensorFile(dump + "/" + file).tensors.at(0).tensor.shape;
     };
@@ -71,6 +72,9 @@ class PoseDumpTest : public QObject {
     const QJsonObject answer = QJsonDocument::fromJson(json.readAll()).object();
     QCOMPARE(answer["inliers"].toInt(), a.inliers);
     QCOMPARE(answer["templates"].toString(), QStringLiteral("templates_0"));
+    QCOMPARE(answer["extract_seconds"].toDouble(), a.extract_seconds);
+    const cv::Mat dumped = io::ReadImageRgb(dump + "/frame_0/query.png");  // the query, losslessly
+    QVERIFY(dumped.size() == rgb.size() && cv::norm(dumped, rgb, cv::NORM_INF) == 0);
 
     const test::PythonResult py = test::RunPython3(
         {test::SourcePath("/scripts/bench/pose_reference.py"), QString::fromStdString(dump), "--repeat", "1"});
