@@ -11,7 +11,8 @@
 namespace corrlens::track {
 namespace {
 
-constexpr double kEps = 1e-8;  // the reference's clamp of norm products
+constexpr double kEps = 1e-8;     // the reference's clamp of norm products
+constexpr double kTiny = 1e-30;   // keeps 1 / |zero vector| finite (0 * 1e30 = 0)
 
 // The token grid in frame pixels plus the soft-argmax window offsets.
 struct Grid {
@@ -59,12 +60,16 @@ at::Tensor Sample(const at::Tensor& flat, const Grid& grid, const at::Tensor& fr
          at(r1, c1) * wx * wy;
 }
 
-// ReLU'd cosine maps [B, HW] of descriptors `desc` [B, C] against one frame.
-at::Tensor CosineMaps(const at::Tensor& desc, const at::Tensor& frame, const at::Tensor& frame_norms) {
-  const at::Tensor dot = desc.matmul(frame.t());
-  const at::Tensor den = (desc.norm(2, {1}).unsqueeze(1) * frame_norms.unsqueeze(0)).clamp_min(kEps);
-  return (dot / den).relu_();
+// ReLU'd cosine maps [B, HW] of unit descriptors [B, C] against one frame
+// given with its inverse token norms [HW]: the GEMM's output is scaled in
+// place instead of divided by a [B, HW] matrix of norm products (the
+// reference's dot / max(|a| |b|, 1e-8), equal up to rounding for non-zero
+// vectors; a zero vector gives 0 in both).
+at::Tensor CosineMaps(const at::Tensor& unit_desc, const at::Tensor& frame, const at::Tensor& inv_norms) {
+  return unit_desc.matmul(frame.t()).mul_(inv_norms.unsqueeze(0)).relu_();
 }
+
+at::Tensor InverseNorms(const at::Tensor& x, int64_t dim) { return x.norm(2, {dim}, true).clamp_min(kTiny).reciprocal(); }
 
 // Soft-argmax [B, 2] (frame pixels) of maps [B, HW] within the window around
 // each argmax. softmax(m) restricted to the window and renormalised equals
@@ -87,14 +92,15 @@ at::Tensor SoftArgmax(const at::Tensor& maps, const Grid& grid) {
 
 // Soft-argmax positions [B, 2] of descriptors [B, C] tracked into `frame`,
 // in row blocks of at most chunk_elements map values.
-at::Tensor TrackInto(const at::Tensor& desc, const at::Tensor& flat, const at::Tensor& norms, int64_t frame,
+at::Tensor TrackInto(const at::Tensor& desc, const at::Tensor& flat, const at::Tensor& inv_norms, int64_t frame,
                      const Grid& grid, int64_t chunk_elements) {
   const int64_t hw = grid.w * grid.h;
+  const at::Tensor unit = desc * InverseNorms(desc, 1);
   const int64_t block = std::max<int64_t>(1, chunk_elements / hw);
   std::vector<at::Tensor> parts;
   for (int64_t begin = 0; begin < desc.size(0); begin += block) {
-    const at::Tensor rows = desc.slice(0, begin, std::min(desc.size(0), begin + block));
-    parts.push_back(SoftArgmax(CosineMaps(rows, flat[frame], norms[frame]), grid));
+    const at::Tensor rows = unit.slice(0, begin, std::min(desc.size(0), begin + block));
+    parts.push_back(SoftArgmax(CosineMaps(rows, flat[frame], inv_norms[frame]), grid));
   }
   return parts.empty() ? torch::empty({0, 2}, desc.options()) : torch::cat(parts);
 }
@@ -165,7 +171,7 @@ namespace {
 
 struct Volume {
   at::Tensor flat;   // [T, HW, C]
-  at::Tensor norms;  // [T, HW]
+  at::Tensor inv_norms;  // [T, HW]: 1 / token norm
   Grid grid;
   int64_t frames = 0, channels = 0;
 };
@@ -177,7 +183,7 @@ void BackTrack(const Volume& v, const at::Tensor& desc, const at::Tensor& traj, 
   const auto device = desc.device();
   const at::Tensor index = torch::tensor(rows, torch::TensorOptions().dtype(torch::kInt64)).to(device);
   const at::Tensor sources = desc.index_select(0, index).reshape({-1, v.channels});  // [R*T, C]
-  const at::Tensor landed = TrackInto(sources, v.flat, v.norms, anchor, v.grid, options.chunk_elements);
+  const at::Tensor landed = TrackInto(sources, v.flat, v.inv_norms, anchor, v.grid, options.chunk_elements);
   const at::Tensor own = traj.index_select(0, index).select(1, anchor).unsqueeze(1);  // [R, 1, 2]
   const at::Tensor d = (landed.view({-1, v.frames, 2}) - own).norm(2, {2}).to(torch::kCPU).contiguous();
   const float* data = d.data_ptr<float>();
@@ -215,7 +221,7 @@ at::Tensor Trajectories(const Volume& v, const at::Tensor& query_desc, const Tra
   std::vector<at::Tensor> per_frame;
   for (int64_t f = 0; f < v.frames; ++f) {
     cancel.ThrowIfCancelled();
-    per_frame.push_back(TrackInto(query_desc, v.flat, v.norms, f, v.grid, options.chunk_elements));
+    per_frame.push_back(TrackInto(query_desc, v.flat, v.inv_norms, f, v.grid, options.chunk_elements));
     progress.Step(size_t(f) + 1, size_t(v.frames), "tracking");
   }
   return torch::stack(per_frame, 1);
@@ -232,7 +238,7 @@ TrackResult TrackPoints(const FeatureVolume& volume, const std::vector<Query>& q
   v.frames = volume.features.size(0);
   v.channels = volume.features.size(3);
   v.flat = volume.features.contiguous().view({v.frames, -1, v.channels});
-  v.norms = v.flat.norm(2, {2});
+  v.inv_norms = InverseNorms(v.flat, 2).squeeze(2);
   v.grid = MakeGrid(volume.geometry, options.radius, device);
   const int n = static_cast<int>(queries.size()), frames = static_cast<int>(v.frames);
   TrackResult result;
