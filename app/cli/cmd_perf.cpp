@@ -34,9 +34,9 @@ struct BenchCase {
 // "448" = 448x336, "640" = 644x476 (nearest multiples of 14 to 640x480),
 // "1120" = 1120x840 = 80x60 tokens, the reference 640-px pipeline of a 4:3 image,
 // "854s7" = the paper's tracking preset: 854x476 at stride 7 = 121x67 tokens.
-constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},   {"s640", "dinov2_vits14", 644, 476},
-                                {"b448", "dinov2_vitb14", 448, 336},   {"b640", "dinov2_vitb14", 644, 476},
-                                {"b1120", "dinov2_vitb14", 1120, 840}, {"s854s7", "dinov2_vits14", 854, 476, 7},
+constexpr BenchCase kCases[] = {{"s448", "dinov2_vits14", 448, 336},     {"s640", "dinov2_vits14", 644, 476},
+                                {"b448", "dinov2_vitb14", 448, 336},     {"b640", "dinov2_vitb14", 644, 476},
+                                {"b1120", "dinov2_vitb14", 1120, 840},   {"s854s7", "dinov2_vits14", 854, 476, 7},
                                 {"b854s7", "dinov2_vitb14", 854, 476, 7}};
 constexpr const char* kCaseNames = "s448, s640, b448, b640, b1120, s854s7, b854s7";
 
@@ -104,10 +104,10 @@ std::string ChildCommand(const BenchArgs& args, const std::string& child) {
 }
 
 std::string PythonCommand(const BenchArgs& args, const BenchCase& c) {
-  return fmt::format(
-      "'{}' '{}' --arch {} --synthetic {}x{} --input-size {}x{} --bench {} --warmup {} --threads {}{}", args.python,
-      args.reference, c.arch, c.width, c.height, c.width, c.height, args.runs, args.warmup, std::max(args.threads, 0),
-      c.stride ? fmt::format(" --stride {} --layer prenorm", c.stride) : std::string());
+  return fmt::format("'{}' '{}' --arch {} --synthetic {}x{} --input-size {}x{} --bench {} --warmup {} --threads {}{}",
+                     args.python, args.reference, c.arch, c.width, c.height, c.width, c.height, args.runs, args.warmup,
+                     std::max(args.threads, 0),
+                     c.stride ? fmt::format(" --stride {} --layer prenorm", c.stride) : std::string());
 }
 
 int RunParent(BenchArgs args) {

@@ -11,8 +11,8 @@
 namespace corrlens::track {
 namespace {
 
-constexpr double kEps = 1e-8;     // the reference's clamp of norm products
-constexpr double kTiny = 1e-30;   // keeps 1 / |zero vector| finite (0 * 1e30 = 0)
+constexpr double kEps = 1e-8;    // the reference's clamp of norm products
+constexpr double kTiny = 1e-30;  // keeps 1 / |zero vector| finite (0 * 1e30 = 0)
 
 // The token grid in frame pixels plus the soft-argmax window offsets.
 struct Grid {
@@ -69,7 +69,9 @@ at::Tensor CosineMaps(const at::Tensor& unit_desc, const at::Tensor& frame, cons
   return unit_desc.matmul(frame.t()).mul_(inv_norms.unsqueeze(0)).relu_();
 }
 
-at::Tensor InverseNorms(const at::Tensor& x, int64_t dim) { return x.norm(2, {dim}, true).clamp_min(kTiny).reciprocal(); }
+at::Tensor InverseNorms(const at::Tensor& x, int64_t dim) {
+  return x.norm(2, {dim}, true).clamp_min(kTiny).reciprocal();
+}
 
 // Soft-argmax [B, 2] (frame pixels) of maps [B, HW] within the window around
 // each argmax. softmax(m) restricted to the window and renormalised equals
@@ -170,7 +172,7 @@ bool TrackerOptions::Check() const {
 namespace {
 
 struct Volume {
-  at::Tensor flat;   // [T, HW, C]
+  at::Tensor flat;       // [T, HW, C]
   at::Tensor inv_norms;  // [T, HW]: 1 / token norm
   Grid grid;
   int64_t frames = 0, channels = 0;
