@@ -77,24 +77,10 @@ def pnp(points3d, pixels, k):
     return pose, len(inliers)
 
 
-def interpolate_features(descriptors, pts, h, w, patch_size=14, stride=14):
-    """3DCorrEnhance utils/functions.py `interpolate_features` (MIT), normalize=False."""
-    last_coord_h = ((h - patch_size) // stride) * stride + (patch_size / 2)
-    last_coord_w = ((w - patch_size) // stride) * stride + (patch_size / 2)
-    ah = 2 / (last_coord_h - (patch_size / 2))
-    aw = 2 / (last_coord_w - (patch_size / 2))
-    bh = 1 - last_coord_h * 2 / (last_coord_h - (patch_size / 2))
-    bw = 1 - last_coord_w * 2 / (last_coord_w - (patch_size / 2))
-    a = torch.tensor([[aw, ah]]).to(pts).float()
-    b = torch.tensor([[bw, bh]]).to(pts).float()
-    keypoints = (a * pts + b).unsqueeze(-3)
-    return torch.nn.functional.grid_sample(descriptors, keypoints, align_corners=True,
-                                           padding_mode="border").squeeze(-2)
-
-
 def extract_queries(model, rgb, grid):
     """oneposepp's query descriptors with the official model; (N, C) normalised."""
     from dinov2_hub_bench import normalize
+    from finetune_step_reference import interpolate_features  # the reference's, normalize=False
     h, w = rgb.shape[:2]
     resized = cv2.resize(rgb / 255., (w // 8 * 14, h // 8 * 14))
     desc = model.forward_features(normalize(torch.from_numpy(resized).float().permute(2, 0, 1)[None]))
