@@ -118,7 +118,12 @@ void MainWindow::AddWorkspace(Workspace* workspace) {
   tabs_->addTab(workspace, workspace->Title());
   connect(workspace, &Workspace::errorOccurred, this, [this](const QString& e) { ReportError(e); });
   connect(workspace, &Workspace::filesOpened, this, [this](const QStringList& files) {
-    for (const QString& f : files) AddRecent(f);
+    QStringList names;
+    for (const QString& f : files) {
+      AddRecent(f);
+      names << QFileInfo(f).fileName();
+    }
+    statusBar()->showMessage(tr("Loaded %1").arg(names.join(tr(" and "))), 5000);
   });
   connect(workspace, &Workspace::statusChanged, this, [this, workspace] {
     if (workspace == CurrentWorkspace()) status_line_->setText(workspace->Status());
@@ -181,11 +186,7 @@ bool MainWindow::OpenPair(const QString& source, const QString& target, const st
     ReportError(error);
     return false;
   }
-  AddRecent(source);
-  AddRecent(target);
-  statusBar()->showMessage(tr("Loaded %1 and %2").arg(QFileInfo(source).fileName(), QFileInfo(target).fileName()),
-                           5000);
-  return true;
+  return true;  // recent files once both are open (filesOpened)
 }
 
 void MainWindow::ShowIn(Workspace* workspace, const std::function<bool(QString*)>& open) {
@@ -216,13 +217,7 @@ bool MainWindow::OpenFiles(const QStringList& files, std::optional<QPoint> drop_
     ReportError(error);
     return false;
   }
-  QStringList names;
-  for (const QString& f : files) {
-    AddRecent(f);
-    names << QFileInfo(f).fileName();
-  }
-  statusBar()->showMessage(tr("Loaded %1").arg(names.join(tr(" and "))), 5000);
-  return true;
+  return true;  // the recent files get them once they are open (filesOpened)
 }
 
 bool MainWindow::OpenSession(const QString& path) {
@@ -258,6 +253,13 @@ bool MainWindow::LoadSession(const QString& path, QString* error) {
 }
 
 bool MainWindow::SaveSession(const QString& path, QString* error) {
+  for (Workspace* workspace : workspaces_) {
+    const QString busy = workspace->NotSavable();
+    if (!busy.isEmpty()) {
+      if (error) *error = tr("%1: not saved: %2; save again once it is open").arg(path, busy);
+      return false;
+    }
+  }
   SessionContents contents;
   contents.shared = session_->ToJson();
   for (Workspace* workspace : workspaces_) contents.workspaces.insert(workspace->Id(), workspace->SaveDocument());

@@ -109,11 +109,15 @@ void PairDocument::FinishLoad(quint64 generation, const Decoded& decoded) {
   if (!decoded.error.isEmpty()) {
     if (any) emit loadFailed(decoded.error);
   } else if (any) {
+    QStringList set;
     for (Side side : {Side::kSource, Side::kTarget}) {
-      if (current[Index(side)]) SetImage(side, decoded.images[Index(side)], request.paths[Index(side)]);
+      if (!current[Index(side)]) continue;
+      SetImage(side, decoded.images[Index(side)], request.paths[Index(side)]);
+      set << request.paths[Index(side)];
     }
     emit imagesChanged();
     if (all && request.points) SetPoints(*request.points, request.active_point);
+    if (request.remember) emit opened(set);
   }
   if (running_.isEmpty()) emit loadingChanged(false);
 }

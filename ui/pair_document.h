@@ -31,6 +31,7 @@ struct PairLoadRequest {
   QString paths[2];                        // per side (source, target); "" keeps that side
   std::optional<QVector<QPointF>> points;  // replaces the points once the images are in
   int active_point = -1;                   // with `points`; clamped
+  bool remember = false;                   // emit opened() with the paths set (recent files)
 };
 
 class PairDocument : public QObject {
@@ -93,6 +94,8 @@ class PairDocument : public QObject {
   void loadingChanged(bool loading);
   // An asynchronous load failed: "<file>: <reason>"; nothing changed.
   void loadFailed(const QString& error);
+  // A load with `remember` set its images (the paths of the sides it set).
+  void opened(const QStringList& paths);
 
  private:
   struct Decoded {

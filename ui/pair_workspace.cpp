@@ -48,6 +48,7 @@ PairWorkspace::PairWorkspace(SessionModel* session, JobRunner* jobs, BackendProv
   connect(document_, &PairDocument::imagesChanged, this, &Workspace::statusChanged);
   connect(document_, &PairDocument::pointsChanged, this, &Workspace::statusChanged);
   connect(document_, &PairDocument::loadFailed, this, &Workspace::errorOccurred);
+  connect(document_, &PairDocument::opened, this, &Workspace::filesOpened);
   connect(document_, &PairDocument::loadingChanged, this, [this](bool loading) {
     if (loading) {
       setCursor(Qt::BusyCursor);
@@ -147,12 +148,14 @@ bool PairWorkspace::Open(const QStringList& files, std::optional<QPoint> drop_at
   if (drop_at) side = drop_at->x() < width() / 2 ? Side::kSource : Side::kTarget;
   PairLoadRequest request;
   request.paths[static_cast<int>(side)] = files[0];
+  request.remember = true;
   return document_->StartLoad(request, error);
 }
 
 bool PairWorkspace::OpenPair(const QString& source, const QString& target, std::optional<QVector<QPointF>> points,
                              QString* error) {
   PairLoadRequest request{{source, target}, std::move(points)};
+  request.remember = true;
   return document_->StartLoad(request, error);
 }
 
@@ -165,6 +168,10 @@ bool PairWorkspace::OpenExample(const ExamplePair& example, QString* error) {
 }
 
 QJsonObject PairWorkspace::SaveDocument() const { return document_->ToJson(); }
+
+QString PairWorkspace::NotSavable() const {
+  return document_->IsLoading() ? tr("%1 still opening").arg(document_->LoadingFiles().join(tr(" and "))) : QString();
+}
 
 bool PairWorkspace::LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) {
   return document_->StartFromJson(json, base_dir, error);
@@ -187,12 +194,9 @@ void PairWorkspace::OpenImageDialog(Side side) {
   if (path.isEmpty()) return;
   PairLoadRequest request;
   request.paths[static_cast<int>(side)] = path;
+  request.remember = true;
   QString error;
-  if (!document_->StartLoad(request, &error)) {
-    emit errorOccurred(error);
-    return;
-  }
-  emit filesOpened({path});
+  if (!document_->StartLoad(request, &error)) emit errorOccurred(error);  // filesOpened once it is open
 }
 
 void PairWorkspace::ExportComparisonDialog() {

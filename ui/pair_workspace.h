@@ -53,6 +53,7 @@ class PairWorkspace : public Workspace {
   bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) override;
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
+  QString NotSavable() const override;
   QString Status() const override;
 
   // Opens both images, then shows `points` on the source when given (a new

@@ -132,6 +132,7 @@ void VideoDocument::FinishLoad(quint64 generation, const VideoLoadRequest& reque
   if (request.preset) SetPreset(*request.preset);
   const int active = request.points ? request.active_point : (has_points && !points.isEmpty() ? 0 : -1);
   Apply(opened, opened.path.isEmpty() ? request.path : opened.path, points, active, request.frame);
+  if (request.remember) emit this->opened(request.path);
 }
 
 bool VideoDocument::StartFromJson(const QJsonObject& json, const QString& base_dir, QString* error) {

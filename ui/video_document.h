@@ -46,6 +46,7 @@ struct VideoLoadRequest {
   int active_point = -1;                      // with `points`; clamped
   int frame = 0;                              // shown first; clamped
   std::optional<QString> preset;              // "interactive" or "paper"
+  bool remember = false;                      // emit opened(path) on success (recent files)
   // Replaces the document's opener (runs on the pool; a null reader with
   // `error` set fails the load), e.g. TapVidRequest.
   std::function<VideoOpened(QString* error)> open;
@@ -119,6 +120,8 @@ class VideoDocument : public QObject {
   void loadingChanged(bool loading);
   // An asynchronous load failed: "<file>: <reason>"; nothing changed.
   void loadFailed(const QString& error);
+  // A load with `remember` succeeded.
+  void opened(const QString& path);
 
  private:
   void FinishLoad(quint64 generation, const VideoLoadRequest& request, const VideoOpened& opened, const QString& error);

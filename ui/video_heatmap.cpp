@@ -17,7 +17,7 @@ QImage ComputeVideoHeatmap(const VideoHeatmapRequest& request, const CancelToken
     return {};
   auto map = [&](int t) {
     FeatureMap m;
-    m.features = volume.features[t].permute({2, 0, 1}).contiguous();  // [C, Hg, Wg]
+    m.features = volume.features[t].permute({2, 0, 1}).to(at::kFloat).contiguous();  // [C, Hg, Wg]
     m.geometry = volume.geometry;
     return m;
   };

@@ -76,6 +76,7 @@ VideoWorkspace::VideoWorkspace(SessionModel* session, JobRunner* jobs, BackendPr
   });
   connect(document_, &VideoDocument::loadingChanged, this, &Workspace::statusChanged);
   connect(document_, &VideoDocument::loadFailed, this, &Workspace::errorOccurred);
+  connect(document_, &VideoDocument::opened, this, [this](const QString& path) { emit filesOpened({path}); });
   connect(document_, &VideoDocument::pointsChanged, this, &VideoWorkspace::Redraw);
   connect(document_, &VideoDocument::activePointChanged, this, &VideoWorkspace::RequestHeatmap);
   connect(document_, &VideoDocument::pointsChanged, this, &Workspace::statusChanged);
@@ -164,6 +165,7 @@ bool VideoWorkspace::Open(const QStringList& files, std::optional<QPoint>, QStri
   }
   VideoLoadRequest request;
   request.path = files[0];
+  request.remember = true;
   return document_->StartLoad(request, error);
 }
 
@@ -194,6 +196,11 @@ bool VideoWorkspace::OpenTapVid(const QString& dataset, int video_index, QString
 }
 
 QJsonObject VideoWorkspace::SaveDocument() const { return document_->ToJson(); }
+
+QString VideoWorkspace::NotSavable() const {
+  return document_->IsLoading() ? tr("%1 is still opening").arg(QFileInfo(document_->LoadingFile()).fileName())
+                                : QString();
+}
 
 bool VideoWorkspace::LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) {
   return document_->StartFromJson(json, base_dir, error);
@@ -349,11 +356,7 @@ void VideoWorkspace::OpenDialog(bool folder) {
                               : QFileDialog::getOpenFileName(this, tr("Open Video"), start, tr(kVideoFilter));
   if (path.isEmpty()) return;
   QString error;
-  if (!Open({path}, std::nullopt, &error)) {
-    emit errorOccurred(error);
-    return;
-  }
-  emit filesOpened({path});
+  if (!Open({path}, std::nullopt, &error)) emit errorOccurred(error);  // filesOpened once it is open
 }
 
 void VideoWorkspace::OpenTapVidDialog() {

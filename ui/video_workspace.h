@@ -58,6 +58,7 @@ class VideoWorkspace : public Workspace {
   bool OpenTapVid(const QString& dataset, int video_index, QString* error, int frame = 0);
   QJsonObject SaveDocument() const override;
   bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) override;
+  QString NotSavable() const override;
   QString Status() const override;
 
   // Writes the tracks as CSV or JSON (by suffix; the layout of corrlens-cli

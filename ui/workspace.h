@@ -41,12 +41,18 @@ class Workspace : public QWidget {
   virtual bool CanOpen(const QStringList& files) const = 0;
   // Opens `files`, dropped at `drop_at` (this widget's coordinates) when
   // given. False with `error` ("<file>: <reason>") and nothing changed.
+  // True once the open has started: filesOpened follows when the files are
+  // open (at once, or when an asynchronous load succeeds), errorOccurred
+  // when a load fails later.
   virtual bool Open(const QStringList& files, std::optional<QPoint> drop_at, QString* error) = 0;
 
   // The document as its session section, and back; relative paths in it
   // resolve against `base_dir`. LoadDocument is all or nothing.
   virtual QJsonObject SaveDocument() const = 0;
   virtual bool LoadDocument(const QJsonObject& json, const QString& base_dir, QString* error) = 0;
+  // Why SaveDocument cannot be trusted now ("graf1.png is still opening"),
+  // or "" when it can.
+  virtual QString NotSavable() const { return {}; }
 
   // One line for the status bar: what is shown, or what to do next.
   virtual QString Status() const = 0;
@@ -54,7 +60,8 @@ class Workspace : public QWidget {
  signals:
   // Status() changed.
   void statusChanged();
-  // Files were opened from the workspace's own actions (recent files).
+  // Files the user opened are open (recent files): after Open() or the
+  // workspace's own open actions, not after LoadDocument.
   void filesOpened(const QStringList& files);
   // Something the user asked for failed; the main window reports it.
   void errorOccurred(const QString& message);

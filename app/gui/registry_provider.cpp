@@ -28,6 +28,12 @@ class RegistryProvider::Router : public FeatureProvider {
     return route.service->Get(rgb, route.name, options, cancel);
   }
 
+  std::shared_ptr<const FeatureMap> GetTransient(const cv::Mat& rgb, const std::string& model,
+                                                 const ExtractOptions& options, const CancelToken& cancel) override {
+    const Route route = Find(model);
+    return route.service->GetTransient(rgb, route.name, options, cancel);
+  }
+
   BackendInfo Info(const std::string& model) override {
     const Route route = Find(model);
     return route.service->Info(route.name);

@@ -128,7 +128,8 @@ struct FeatureCache::Impl {
 
   MapPtr LookupMemoryLocked(const std::string& memory_key);
   void InsertMemory(const std::string& memory_key, MapPtr map);
-  MapPtr FindOnDisk(const std::string& key, const std::string& memory_key, const std::string& device);
+  MapPtr FindOnDisk(const std::string& key, const std::string& memory_key, const std::string& device,
+                    bool keep_in_memory = true);
   void WriteDisk(const std::string& key, const FeatureMap& map);
   void EnforceDiskCap();
   std::string PathOf(const std::string& key) const {
@@ -164,8 +165,8 @@ void FeatureCache::Impl::InsertMemory(const std::string& memory_key, MapPtr map)
   stats.memory_entries = static_cast<int64_t>(lru.size());
 }
 
-MapPtr FeatureCache::Impl::FindOnDisk(const std::string& key, const std::string& memory_key,
-                                      const std::string& device) {
+MapPtr FeatureCache::Impl::FindOnDisk(const std::string& key, const std::string& memory_key, const std::string& device,
+                                      bool keep_in_memory) {
   if (options.disk_bytes == 0) return nullptr;
   const std::string path = PathOf(key);
   std::error_code ec;
@@ -184,7 +185,7 @@ MapPtr FeatureCache::Impl::FindOnDisk(const std::string& key, const std::string&
   stdfs::last_write_time(path, stdfs::file_time_type::clock::now(), ec);  // LRU order on disk
   map.features = map.features.to(c10::Device(device));
   auto shared = std::make_shared<const FeatureMap>(std::move(map));
-  InsertMemory(memory_key, shared);
+  if (keep_in_memory) InsertMemory(memory_key, shared);
   std::lock_guard<std::mutex> lock(mutex);
   ++stats.disk_hits;
   return shared;
@@ -286,7 +287,7 @@ void FeatureCache::Insert(const std::string& key, const FeatureMap& map) {
 
 std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const std::string& key, const std::string& device,
                                                              const std::function<FeatureMap()>& compute,
-                                                             const CancelToken& cancel) {
+                                                             const CancelToken& cancel, bool keep_in_memory) {
   const std::string memory_key = key + "@" + device;
   while (true) {
     cancel.ThrowIfCancelled();
@@ -316,12 +317,12 @@ std::shared_ptr<const FeatureMap> FeatureCache::GetOrCompute(const std::string& 
       }
     }
     try {
-      MapPtr result = impl_->FindOnDisk(key, memory_key, device);
+      MapPtr result = impl_->FindOnDisk(key, memory_key, device, keep_in_memory);
       if (!result) {
         FeatureMap computed = compute();
         CL_CHECK(computed.Valid()) << "backend returned an invalid feature map";
         result = std::make_shared<const FeatureMap>(std::move(computed));
-        impl_->InsertMemory(memory_key, result);
+        if (keep_in_memory) impl_->InsertMemory(memory_key, result);
         impl_->WriteDisk(key, *result);
         std::lock_guard<std::mutex> lock(impl_->mutex);
         ++impl_->stats.misses;

@@ -73,9 +73,12 @@ class FeatureCache {
                                                  const ExtractOptions& options, const CancelToken& cancel);
 
   // Generic form: returns the entry for `key` or runs `compute` once (other
-  // callers of the same key wait, polling their own `cancel`).
+  // callers of the same key wait, polling their own `cancel`). With
+  // `keep_in_memory` false a memory hit is still used, but a disk hit or a
+  // computed map goes to disk only (maps the caller copies elsewhere).
   std::shared_ptr<const FeatureMap> GetOrCompute(const std::string& key, const std::string& device,
-                                                 const std::function<FeatureMap()>& compute, const CancelToken& cancel);
+                                                 const std::function<FeatureMap()>& compute, const CancelToken& cancel,
+                                                 bool keep_in_memory = true);
 
   // Path of the disk file for `key` (it may not exist).
   std::string DiskPath(const std::string& key) const;

@@ -46,6 +46,18 @@ FeatureService::~FeatureService() = default;
 
 std::shared_ptr<const FeatureMap> FeatureService::Get(const cv::Mat& rgb, const std::string& name,
                                                       const ExtractOptions& options, const CancelToken& cancel) {
+  return Fetch(rgb, name, options, cancel, true);
+}
+
+std::shared_ptr<const FeatureMap> FeatureService::GetTransient(const cv::Mat& rgb, const std::string& name,
+                                                               const ExtractOptions& options,
+                                                               const CancelToken& cancel) {
+  return Fetch(rgb, name, options, cancel, false);
+}
+
+std::shared_ptr<const FeatureMap> FeatureService::Fetch(const cv::Mat& rgb, const std::string& name,
+                                                        const ExtractOptions& options, const CancelToken& cancel,
+                                                        bool keep_in_memory) {
   CL_CHECK(options.Check()) << "invalid ExtractOptions";
   Impl::Slot& slot = impl_->SlotFor(name);
   FeatureBackend& backend = *slot.backend;
@@ -56,7 +68,7 @@ std::shared_ptr<const FeatureMap> FeatureService::Get(const cv::Mat& rgb, const 
   if (!impl_->options.use_cache) return std::make_shared<const FeatureMap>(extract());
   const BackendInfo& info = backend.Info();
   const std::string key = FeatureCache::MakeKey(FeatureCache::ImageHash(rgb), info, options);
-  return impl_->cache->GetOrCompute(key, info.device.empty() ? "cpu" : info.device, extract, cancel);
+  return impl_->cache->GetOrCompute(key, info.device.empty() ? "cpu" : info.device, extract, cancel, keep_in_memory);
 }
 
 BackendInfo FeatureService::Info(const std::string& name) { return impl_->SlotFor(name).backend->Info(); }

@@ -33,12 +33,17 @@ class FeatureService : public FeatureProvider {
   // From the cache, or extracted (serialised per backend) and cached.
   std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string& name, const ExtractOptions& options,
                                         const CancelToken& cancel) override;
+  // Like Get, but a map not already in memory is not added to the memory LRU.
+  std::shared_ptr<const FeatureMap> GetTransient(const cv::Mat& rgb, const std::string& name,
+                                                 const ExtractOptions& options, const CancelToken& cancel) override;
   BackendInfo Info(const std::string& name) override;
   FeatureCache& Cache();
   const FeatureServiceOptions& Options() const;
 
  private:
   struct Impl;
+  std::shared_ptr<const FeatureMap> Fetch(const cv::Mat& rgb, const std::string& name, const ExtractOptions& options,
+                                          const CancelToken& cancel, bool keep_in_memory);
   std::unique_ptr<Impl> impl_;
 };
 

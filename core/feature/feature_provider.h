@@ -23,6 +23,12 @@ class FeatureProvider {
   // Cancelled.
   virtual std::shared_ptr<const FeatureMap> Get(const cv::Mat& rgb, const std::string& model,
                                                 const ExtractOptions& options, const CancelToken& cancel) = 0;
+  // Get for a map the caller copies and drops at once (video frames copied
+  // into a feature volume): a cache may keep it on disk but not in memory.
+  virtual std::shared_ptr<const FeatureMap> GetTransient(const cv::Mat& rgb, const std::string& model,
+                                                         const ExtractOptions& options, const CancelToken& cancel) {
+    return Get(rgb, model, options, cancel);
+  }
   // Identity of `model` (creates the backend when needed; throws like Get).
   virtual BackendInfo Info(const std::string& model) = 0;
 };

@@ -19,14 +19,15 @@ bool SameGrid(const GridGeometry& a, const GridGeometry& b) {
 }
 
 at::Tensor Allocate(const FeatureMap& first, int frames, const VolumeOptions& options, const std::string& model) {
-  const uint64_t bytes = uint64_t(frames) * uint64_t(first.features.numel()) * sizeof(float);
+  const uint64_t element = options.half ? 2 : 4;
+  const uint64_t bytes = uint64_t(frames) * uint64_t(first.features.numel()) * element;
   if (bytes > options.max_bytes)
     throw Error("the feature volume of " + std::to_string(frames) + " frames needs " + std::to_string(bytes >> 20) +
                     " MiB, above the limit of " + std::to_string(options.max_bytes >> 20) + " MiB",
                 {"", std::nullopt, "model " + model}, "track fewer frames or use the interactive preset");
   const GridGeometry& g = first.geometry;
   return torch::empty({frames, g.grid_height, g.grid_width, first.features.size(0)},
-                      first.features.options().dtype(torch::kFloat32));
+                      first.features.options().dtype(options.half ? torch::kFloat16 : torch::kFloat32));
 }
 
 }  // namespace
@@ -110,6 +111,7 @@ FeatureVolume VolumeBuilder::Ready() const {
   if (ready_ == 0) return ready;
   ready.geometry = volume_.geometry;
   ready.features = ready_ == frames_ ? volume_.features : volume_.features.slice(0, 0, ready_);
+  ready.inv_norms = ready_ == frames_ ? volume_.inv_norms : volume_.inv_norms.slice(0, 0, ready_);
   return ready;
 }
 
@@ -122,7 +124,7 @@ void VolumeBuilder::Extract(Progress& progress, const CancelToken& cancel) {
     const cv::Mat input = frame.cols == size_.width && frame.rows == size_.height
                               ? frame
                               : options_.resize(frame, size_.width, size_.height);
-    const std::shared_ptr<const FeatureMap> map = provider_->Get(input, model_, extract, cancel);
+    const std::shared_ptr<const FeatureMap> map = provider_->GetTransient(input, model_, extract, cancel);
     if (!map || !map->Valid() || map->geometry.image_width != size_.width || map->geometry.image_height != size_.height)
       throw Error("model returned no valid feature map for frame " + std::to_string(i), {"", std::nullopt, model_});
     {
@@ -130,11 +132,14 @@ void VolumeBuilder::Extract(Progress& progress, const CancelToken& cancel) {
       if (i == 0) {
         volume_.geometry = map->geometry;
         volume_.features = Allocate(*map, frames_, options_, model_);
+        volume_.inv_norms = torch::empty({frames_, volume_.features.size(1) * volume_.features.size(2)},
+                                         volume_.features.options().dtype(torch::kFloat32));
       } else if (!SameGrid(map->geometry, volume_.geometry) || map->features.size(0) != volume_.features.size(3)) {
         throw Error("frame " + std::to_string(i) + " has features on another grid than frame 0",
                     {"", std::nullopt, model_});
       }
       volume_.features[i].copy_(map->features.permute({1, 2, 0}));
+      volume_.inv_norms[i].copy_(InverseTokenNorms(volume_.features[i]));  // of the values as stored
       ready_ = i + 1;
     }
     progress.Step(size_t(i) + 1, size_t(frames_), "features");

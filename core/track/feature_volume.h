@@ -52,13 +52,18 @@ cv::Mat ResizeOpenCv(const cv::Mat& rgb, int width, int height);
 struct VolumeOptions {
   TrackPreset preset;
   FrameResizer resize;  // empty = ResizeOpenCv
-  // Largest volume accepted (frames x tokens x channels x 4 bytes).
+  // Store the volume as float16 (as the disk cache does): half the memory,
+  // descriptors rounded to 11 significant bits; false keeps float32.
+  bool half = true;
+  // Largest volume accepted (frames x tokens x channels x element bytes).
   uint64_t max_bytes = uint64_t{24} << 30;
   // Frames [0, frames) only; 0 = all.
   int frames = 0;
 };
 
-// The feature volume of `video` from `model`. Throws corrlens::Error (a frame
+// The feature volume of `video` from `model`. Frames come through
+// FeatureProvider::GetTransient: the volume is their memory cache. Throws
+// corrlens::Error (a frame
 // that cannot be decoded, features on different grids, a volume above
 // max_bytes) or Cancelled.
 FeatureVolume ExtractVolume(video::VideoSource& video, FeatureProvider& provider, const std::string& model,

@@ -55,7 +55,9 @@ at::Tensor Sample(const at::Tensor& flat, const Grid& grid, const at::Tensor& fr
   const int64_t hw = grid.w * grid.h;
   const at::Tensor rows = flat.reshape({-1, flat.size(2)});
   const at::Tensor base = frames.to(torch::kInt64) * hw;
-  auto at = [&](const at::Tensor& r, const at::Tensor& c) { return rows.index_select(0, base + r * grid.w + c); };
+  auto at = [&](const at::Tensor& r, const at::Tensor& c) {
+    return rows.index_select(0, base + r * grid.w + c).to(torch::kFloat32);
+  };
   return at(r0, c0) * (1 - wx) * (1 - wy) + at(r0, c1) * wx * (1 - wy) + at(r1, c0) * (1 - wx) * wy +
          at(r1, c1) * wx * wy;
 }
@@ -99,10 +101,11 @@ at::Tensor TrackInto(const at::Tensor& desc, const at::Tensor& flat, const at::T
   const int64_t hw = grid.w * grid.h;
   const at::Tensor unit = desc * InverseNorms(desc, 1);
   const int64_t block = std::max<int64_t>(1, chunk_elements / hw);
+  const at::Tensor tokens = flat[frame].to(torch::kFloat32);  // a float16 volume: one frame converted
   std::vector<at::Tensor> parts;
   for (int64_t begin = 0; begin < desc.size(0); begin += block) {
     const at::Tensor rows = unit.slice(0, begin, std::min(desc.size(0), begin + block));
-    parts.push_back(SoftArgmax(CosineMaps(rows, flat[frame], inv_norms[frame]), grid));
+    parts.push_back(SoftArgmax(CosineMaps(rows, tokens, inv_norms[frame]), grid));
   }
   return parts.empty() ? torch::empty({0, 2}, desc.options()) : torch::cat(parts);
 }
@@ -159,9 +162,18 @@ void CheckInputs(const FeatureVolume& volume, const std::vector<Query>& queries,
 }  // namespace
 
 bool FeatureVolume::Valid() const {
-  return features.defined() && features.dim() == 4 && features.size(0) > 0 && features.size(3) > 0 &&
-         features.scalar_type() == at::kFloat && geometry.Valid() && features.size(1) == geometry.grid_height &&
-         features.size(2) == geometry.grid_width;
+  const bool shape = features.defined() && features.dim() == 4 && features.size(0) > 0 && features.size(3) > 0 &&
+                     (features.scalar_type() == at::kFloat || features.scalar_type() == at::kHalf) &&
+                     geometry.Valid() && features.size(1) == geometry.grid_height &&
+                     features.size(2) == geometry.grid_width;
+  return shape &&
+         (!inv_norms.defined() ||
+          (inv_norms.dim() == 2 && inv_norms.scalar_type() == at::kFloat && inv_norms.size(0) == features.size(0) &&
+           inv_norms.size(1) == features.size(1) * features.size(2) && inv_norms.device() == features.device()));
+}
+
+at::Tensor InverseTokenNorms(const at::Tensor& frame) {
+  return InverseNorms(frame.reshape({-1, frame.size(-1)}).to(torch::kFloat32), 1).squeeze(1);
 }
 
 bool TrackerOptions::Check() const {
@@ -172,8 +184,8 @@ bool TrackerOptions::Check() const {
 namespace {
 
 struct Volume {
-  at::Tensor flat;       // [T, HW, C]
-  at::Tensor inv_norms;  // [T, HW]: 1 / token norm
+  at::Tensor flat;       // [T, HW, C], the volume's dtype
+  at::Tensor inv_norms;  // [T, HW] float32: 1 / token norm
   Grid grid;
   int64_t frames = 0, channels = 0;
 };
@@ -240,7 +252,12 @@ TrackResult TrackPoints(const FeatureVolume& volume, const std::vector<Query>& q
   v.frames = volume.features.size(0);
   v.channels = volume.features.size(3);
   v.flat = volume.features.contiguous().view({v.frames, -1, v.channels});
-  v.inv_norms = InverseNorms(v.flat, 2).squeeze(2);
+  if (volume.inv_norms.defined()) {
+    v.inv_norms = volume.inv_norms;
+  } else {
+    v.inv_norms = torch::empty({v.frames, v.flat.size(1)}, volume.features.options().dtype(torch::kFloat32));
+    for (int64_t f = 0; f < v.frames; ++f) v.inv_norms[f].copy_(InverseTokenNorms(volume.features[f]));
+  }
   v.grid = MakeGrid(volume.geometry, options.radius, device);
   const int n = static_cast<int>(queries.size()), frames = static_cast<int>(v.frames);
   TrackResult result;

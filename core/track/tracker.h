@@ -29,8 +29,14 @@ namespace corrlens::track {
 
 // Descriptors of every frame of a video on one grid.
 struct FeatureVolume {
-  at::Tensor features;    // [T, Hg, Wg, C] float32 (channels last), any device
+  // [T, Hg, Wg, C] channels last, any device; float32, or float16 to halve
+  // a video's memory (the tracker computes in float32 one frame at a time).
+  at::Tensor features;
   GridGeometry geometry;  // image_width/height: the frames the tracker sees
+  // Optional [T, Hg * Wg] float32 inverse token norms (1 / max(|f|, 1e-30))
+  // of `features` as stored; VolumeBuilder fills them so that a click does
+  // not read the whole volume twice. Computed by the tracker when undefined.
+  at::Tensor inv_norms;
 
   int Frames() const { return features.defined() ? static_cast<int>(features.size(0)) : 0; }
   bool Valid() const;
@@ -59,6 +65,10 @@ struct TrackResult {
 
 // Tracks every query through every frame of `volume`. Throws corrlens::Error
 // for an invalid volume or a query outside it, Cancelled when cancelled.
+// The inverse token norms [Hg * Wg] float32 of one frame [Hg, Wg, C] (any
+// float dtype), as the tracker uses them.
+at::Tensor InverseTokenNorms(const at::Tensor& frame);
+
 TrackResult TrackPoints(const FeatureVolume& volume, const std::vector<Query>& queries, const TrackerOptions& options,
                         Progress& progress, const CancelToken& cancel);
 

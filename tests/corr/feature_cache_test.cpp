@@ -96,6 +96,29 @@ class FeatureCacheTest : public QObject {
     QCOMPARE(from_disk->backend_id, std::string("counting"));
   }
 
+  void TransientMapsSkipTheMemoryLevel() {
+    QTemporaryDir dir;
+    CountingBackend backend;
+    FeatureCache cache(InDir(dir));
+    const std::string key = FeatureCache::MakeKey(FeatureCache::ImageHash(Image(5)), backend.Info(), {});
+    auto compute = [&] { return backend.Extract(Image(5), {}, CancelToken()); };
+    const auto computed = cache.GetOrCompute(key, "cpu", compute, CancelToken(), false);
+    QCOMPARE(cache.Stats().misses, int64_t{1});
+    QCOMPARE(cache.Stats().memory_entries, int64_t{0});
+    QVERIFY(!OnlyEntry(dir).empty());  // on disk
+    const auto again = cache.GetOrCompute(key, "cpu", compute, CancelToken(), false);
+    QCOMPARE(backend.calls.load(), 1);
+    QCOMPARE(cache.Stats().disk_hits, int64_t{1});
+    QCOMPARE(cache.Stats().memory_entries, int64_t{0});
+    QVERIFY(torch::equal(again->features, computed->features));
+    // A normal call keeps it in memory; a transient one then uses that copy.
+    cache.GetOrCompute(key, "cpu", compute, CancelToken());
+    QCOMPARE(cache.Stats().memory_entries, int64_t{1});
+    cache.GetOrCompute(key, "cpu", compute, CancelToken(), false);
+    QCOMPARE(cache.Stats().memory_hits, int64_t{1});
+    QCOMPARE(backend.calls.load(), 1);
+  }
+
   void CorruptEntriesAreDroppedAndRecomputed() {
     QTemporaryDir dir;
     CountingBackend backend;

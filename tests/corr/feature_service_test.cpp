@@ -49,6 +49,24 @@ class FeatureServiceTest : public QObject {
     QCOMPARE(service.Info("dense_sift").dim, 128);
   }
 
+  void TransientGetsStayOutOfMemory() {
+    QTemporaryDir dir;
+    FeatureServiceOptions options;
+    options.cache.directory = dir.path().toStdString();
+    FeatureService service(Classical(), options);
+    cv::Mat image(96, 128, CV_8UC3);
+    cv::randu(image, 0, 255);
+    ExtractOptions extract;
+    extract.resolution = 128;
+    auto a = service.GetTransient(image, "dense_sift", extract, CancelToken());
+    QCOMPARE(service.Cache().Stats().memory_entries, int64_t{0});
+    auto b = service.Get(image, "dense_sift", extract, CancelToken());  // from disk
+    QCOMPARE(service.Cache().Stats().misses, int64_t{1});
+    QCOMPARE(service.Cache().Stats().disk_hits, int64_t{1});
+    QCOMPARE(service.Cache().Stats().memory_entries, int64_t{1});
+    QVERIFY(a->features.sizes() == b->features.sizes());
+  }
+
   void ConcurrentGetsShareOneExtraction() {
     QTemporaryDir dir;
     FeatureServiceOptions options;

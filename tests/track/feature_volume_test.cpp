@@ -78,10 +78,33 @@ class FeatureVolumeTest : public QObject {
     QCOMPARE(v.geometry.stride, 7);
     QCOMPARE(v.features.size(3), int64_t(128));
     QCOMPARE(progress.Fraction(), 1.0);
-    // Frame 2 of the volume is the provider's map of the resized frame 2.
+    QCOMPARE(v.features.scalar_type(), torch::kHalf);
+    // The builder's inverse token norms are the tracker's own.
+    QVERIFY(v.inv_norms.defined());
+    const FeatureVolume bare{v.features, v.geometry};
+    const std::vector<Query> queries{{0, 100.0, 200.0}, {2, 400.5, 60.25}};
+    const TrackResult with = TrackPoints(v, queries, TrackerOptions(), progress, CancelToken());
+    const TrackResult without = TrackPoints(bare, queries, TrackerOptions(), progress, CancelToken());
+    QCOMPARE(with.tracks.xy, without.tracks.xy);
+    QCOMPARE(with.similarity, without.similarity);
+    // The frames went to the disk cache, not the memory LRU (the volume is
+    // their memory copy).
+    QCOMPARE(service.Cache().Stats().memory_entries, int64_t(0));
+    QCOMPARE(service.Cache().Stats().misses, int64_t(3));
+    // Frame 2 of the volume is the provider's map of the resized frame 2,
+    // rounded to float16.
     const cv::Mat frame = ResizeOpenCv(video->Frame(2), 854, 476);
     const auto map = service.Get(frame, "dense_sift", options.preset.Extract({854, 476}), CancelToken());
-    QVERIFY(torch::equal(v.features[2], map->features.permute({1, 2, 0})));
+    QCOMPARE(service.Cache().Stats().disk_hits, int64_t(1));
+    QVERIFY(torch::equal(v.features[2], map->features.permute({1, 2, 0}).to(torch::kHalf)));
+    // float32 on request: the maps exactly, now from the memory level for frame 2.
+    options.half = false;
+    const FeatureVolume full = ExtractVolume(*video, service, "dense_sift", options, progress, CancelToken());
+    QCOMPARE(full.features.scalar_type(), torch::kFloat);
+    QVERIFY(torch::equal(full.features[2], map->features.permute({1, 2, 0})));
+    QVERIFY(torch::equal(full.features.to(torch::kHalf), v.features));
+    QCOMPARE(service.Cache().Stats().memory_hits, int64_t(1));
+    QCOMPARE(service.Cache().Stats().memory_entries, int64_t(1));
   }
 
   void Errors() {

@@ -157,6 +157,27 @@ class TrackerTest : public QObject {
     QCOMPARE(plain.tracks.xy, r.tracks.xy);
   }
 
+  void HalfVolumeEqualsItsFloatCopy() {
+    // A float16 volume is tracked in float32 one frame at a time: the result
+    // equals tracking the same values stored as float32, bit for bit.
+    const GridGeometry g = Geometry(320, 240, 16, 7);
+    const FeatureVolume half{ChannelsLast(RandomVolume(g, 6, 16, 1, 0), g).features.to(torch::kHalf), g};
+    const FeatureVolume full{half.features.to(torch::kFloat), g};
+    QVERIFY(half.Valid() && full.Valid());
+    const FeatureVolume as_double{half.features.to(torch::kDouble), g};
+    QVERIFY(!as_double.Valid());
+    FeatureVolume wrong_norms = half;
+    wrong_norms.inv_norms = torch::ones({6, 3});
+    QVERIFY(!wrong_norms.Valid());
+    Progress progress;
+    const std::vector<Query> queries = SomeQueries(g, 6);
+    const TrackResult a = TrackPoints(half, queries, TrackerOptions(), progress, CancelToken());
+    const TrackResult b = TrackPoints(full, queries, TrackerOptions(), progress, CancelToken());
+    QCOMPARE(a.tracks.xy, b.tracks.xy);
+    QCOMPARE(a.tracks.occluded, b.tracks.occluded);
+    QCOMPARE(a.similarity, b.similarity);
+  }
+
   void Errors() {
     const GridGeometry g = Geometry(320, 240, 16, 7);
     const FeatureVolume volume = ChannelsLast(RandomVolume(g, 3, 8, 0, 0), g);

@@ -13,6 +13,8 @@
 #include "ui/pair_row.h"
 #include "ui/pair_workspace.h"
 #include "ui/session_model.h"
+#include "ui/video_document.h"
+#include "ui/video_workspace.h"
 
 using corrlens::Side;
 using corrlens::ui::MainWindow;
@@ -167,6 +169,40 @@ class MainWindowTest : public QObject {
     QCOMPARE(b.Session()->View().heatmap_opacity, 0.3);
     QVERIFY(b.Session()->View().show_mutual);
     QVERIFY(b.State().recent_files.contains(path));
+  }
+
+  void recentFilesAndSessionsWaitForAsyncOpens() {
+    QTemporaryDir dir;
+    const QString broken = dir.filePath("broken.avi");
+    QFile file(broken);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(4096, 'x'));
+    file.close();
+    MainWindow window({});
+    auto* video = window.findChild<corrlens::ui::VideoWorkspace*>();
+    QVERIFY(video);
+    QVERIFY(window.OpenFiles({broken}));  // started; it fails on the pool
+    QVERIFY(QTest::qWaitFor([&] { return !video->Document()->IsLoading(); }, 20000));
+    QVERIFY(!video->Document()->HasVideo());
+    QVERIFY(!window.State().recent_files.contains(broken));
+    // A slow open that succeeds: the session cannot be saved meanwhile (it
+    // would hold the previous video), the recent files get it once open.
+    video->Document()->SetOpener([](const QString& path, QString* error) {
+      QThread::msleep(300);
+      return corrlens::ui::VideoDocument::OpenReader(path, error);
+    });
+    const QString good = kData + "/vtest.avi";
+    QVERIFY(window.OpenFiles({good}));
+    QVERIFY(!window.State().recent_files.contains(good));
+    const QString session = dir.filePath("s.corrlens.json");
+    QString error;
+    QVERIFY(!window.SaveSession(session, &error));
+    QVERIFY2(error.contains("vtest.avi is still opening"), qPrintable(error));
+    QVERIFY(!QFileInfo::exists(session));
+    QVERIFY(QTest::qWaitFor([&] { return !video->Document()->IsLoading(); }, 20000));
+    QVERIFY(video->Document()->HasVideo());
+    QVERIFY(window.State().recent_files.contains(QFileInfo(good).absoluteFilePath()));
+    QVERIFY2(window.SaveSession(session, &error), qPrintable(error));
   }
 
   void refusesBadSessionsAndKeepsTheState() {
