@@ -68,24 +68,23 @@ at::Tensor BlockedAttention(const at::Tensor& q, const at::Tensor& k, const at::
                             int64_t block_bytes, ForwardScratch* scratch) {
   const int64_t batch = q.size(0), heads = q.size(1), n = q.size(2), d = q.size(3);
   const int64_t bh = batch * heads;
-  const at::Tensor qs = q.mul(scale).reshape({bh, n, d});
+  const at::Tensor qs = (scale == 1.0 ? q : q.mul(scale)).reshape({bh, n, d});
   const at::Tensor kt = k.reshape({bh, n, d}).transpose(1, 2);
   const at::Tensor vv = v.reshape({bh, n, d});
   at::Tensor out = at::empty({batch, n, heads, d}, q.options());
   const int64_t row_bytes = bh * n * static_cast<int64_t>(q.element_size());
   const int64_t rows = block_bytes <= 0 ? n : std::clamp<int64_t>(block_bytes / std::max<int64_t>(row_bytes, 1), 1, n);
-  // Scores and probabilities live in two buffers reused by every block.
+  // Scores, then their softmax in place (bit-identical), in one buffer
+  // reused by every block.
   ForwardScratch local;
   ForwardScratch& buffers = scratch ? *scratch : local;
   const at::Tensor scores = Reuse(buffers.scores, bh * rows * n, q.options());
-  const at::Tensor probs = Reuse(buffers.probs, bh * rows * n, q.options());
   for (int64_t start = 0; start < n; start += rows) {
     const int64_t len = std::min(rows, n - start);
     at::Tensor s = scores.narrow(0, 0, bh * len * n).view({bh, len, n});
-    at::Tensor p = probs.narrow(0, 0, bh * len * n).view({bh, len, n});
     at::bmm_out(s, qs.narrow(1, start, len), kt);
-    at::_softmax_out(p, s, /*dim=*/-1, /*half_to_float=*/false);
-    const at::Tensor o = at::bmm(p, vv);  // [bh, len, d]
+    at::_softmax_out(s, s, /*dim=*/-1, /*half_to_float=*/false);
+    const at::Tensor o = at::bmm(s, vv);  // [bh, len, d]
     out.narrow(1, start, len).copy_(o.view({batch, heads, len, d}).permute({0, 2, 1, 3}));
   }
   return out;
@@ -96,7 +95,7 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads_) : heads(heads_) {
   proj = register_module("proj", LinearLayer(dim, dim));
 }
 
-at::Tensor AttentionImpl::forward(const at::Tensor& x, ForwardScratch& scratch) const {
+at::Tensor AttentionImpl::forward(at::Tensor x, ForwardScratch& scratch) const {
   const int64_t batch = x.size(0), n = x.size(1), dim = x.size(2), d = dim / heads;
   // q, k and v as three GEMMs on row slices of the fused weight: the same
   // values as slicing the fused output, without its [N, 3C] buffer.
@@ -109,9 +108,11 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, ForwardScratch& scratch) 
     q.add_(at::linear(at::linear(x, lora->a_q), lora->b_q));
     v.add_(at::linear(at::linear(x, lora->a_v), lora->b_v));
   }
+  x.reset();                          // the normalised input (the caller's temporary) is no longer needed
+  q.mul_(std::pow(double(d), -0.5));  // DINOv2's q * scale, in place instead of a copy
   auto heads_first = [&](const at::Tensor& t) { return t.view({batch, n, heads, d}).permute({0, 2, 1, 3}); };
-  at::Tensor out = BlockedAttention(heads_first(q), heads_first(k), heads_first(v), std::pow(double(d), -0.5),
-                                    scratch.attention_block_bytes, &scratch);
+  at::Tensor out =
+      BlockedAttention(heads_first(q), heads_first(k), heads_first(v), 1.0, scratch.attention_block_bytes, &scratch);
   q.reset();
   k.reset();
   v.reset();

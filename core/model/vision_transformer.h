@@ -30,7 +30,8 @@ struct VitForwardOptions {
   // Patch-embedding stride; 0 = the patch size. Another value switches the
   // positional embedding to the reference tracking rule (PROTOCOLS.md s.4).
   int stride = 0;
-  // Scratch budget of one attention block (scores + probabilities), bytes.
+  // Scratch budget of one attention block (the scores, which the softmax
+  // overwrites with the probabilities), bytes.
   // 0 computes the plain formula softmax(q k^T) v in one piece.
   int64_t attention_block_bytes = int64_t{32} << 20;
   // Which outputs to keep (the other tensors stay undefined).
@@ -48,7 +49,7 @@ struct VitForwardOptions {
 struct ForwardScratch {
   int64_t attention_block_bytes = int64_t{32} << 20;  // see VitForwardOptions
   int64_t mlp_chunk_bytes = int64_t{16} << 20;        // hidden activations per MLP chunk
-  at::Tensor scores, probs;                           // reused attention buffers
+  at::Tensor scores;                                  // reused attention buffer
 };
 
 // Outputs of VisionTransformer::Forward. Patch tokens exclude CLS/registers.
@@ -102,7 +103,8 @@ TORCH_MODULE(LoraQkv);
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t dim, int64_t heads);
-  at::Tensor forward(const at::Tensor& x, ForwardScratch& scratch) const;
+  // `x` by value: released once q, k and v are computed.
+  at::Tensor forward(at::Tensor x, ForwardScratch& scratch) const;
   LinearLayer qkv{nullptr}, proj{nullptr};
   LoraQkv lora{nullptr};  // null until EnableLora
   int64_t heads;

@@ -18,6 +18,7 @@
 #include "core/util/check.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/heap.h"
 
 namespace corrlens::model {
 namespace {
@@ -71,15 +72,6 @@ void TuneMallocForInference() {
 #endif
 }
 
-// Gives the heap's free pages back to the system: after loading, the
-// checkpoint's bytes (as large as the model) would otherwise stay resident
-// under the 1 GB trim threshold above.
-void ReturnFreedMemory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
-
 }  // namespace
 
 bool VitExtractorOptions::Check() const {
@@ -127,7 +119,7 @@ std::unique_ptr<VitFeatureExtractor> VitFeatureExtractor::Create(const VitExtrac
   }
   auto extractor = std::make_unique<VitFeatureExtractor>(model, refine, options.device, options.dtype);
   extractor->attention_block_bytes = options.attention_block_bytes;
-  ReturnFreedMemory();
+  ReturnFreeHeapMemory();  // the checkpoint's bytes, as large as the model, are free now
   return extractor;
 }
 

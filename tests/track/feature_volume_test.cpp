@@ -2,6 +2,7 @@
 // presets, frames through the provider (dense SIFT, cached), the resizer, the
 // frame limit, clear errors for mixed grids and oversized volumes, and the
 // VolumeBuilder: readable while it grows, resumes after a cancel or a failure.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <torch/torch.h>
@@ -60,7 +61,10 @@ class FeatureVolumeTest : public QObject {
   void DenseSiftVolume() {
     BackendRegistry registry;
     RegisterClassicalBackends(registry);
-    FeatureService service(registry, {});
+    QTemporaryDir cache_dir;  // a fresh disk cache: the counts below start at zero
+    FeatureServiceOptions service_options;
+    service_options.cache.directory = cache_dir.path().toStdString();
+    FeatureService service(registry, service_options);
     const auto video = NoiseVideo(4, 200, 120);
     int resized = 0;
     VolumeOptions options;
