@@ -24,6 +24,18 @@ const BackendRegistry& Classical() {
   return *registry;
 }
 
+FeatureServiceOptions InDir(const QTemporaryDir& dir) {
+  FeatureServiceOptions options;
+  options.cache.directory = dir.path().toStdString();
+  return options;
+}
+
+cv::Mat RandomImage(int rows, int cols) {
+  cv::Mat image(rows, cols, CV_8UC3);
+  cv::randu(image, 0, 255);
+  return image;
+}
+
 }  // namespace
 
 class FeatureServiceTest : public QObject {
@@ -32,11 +44,8 @@ class FeatureServiceTest : public QObject {
  private slots:
   void CachesByImageAndOptions() {
     QTemporaryDir dir;
-    FeatureServiceOptions options;
-    options.cache.directory = dir.path().toStdString();
-    FeatureService service(Classical(), options);
-    cv::Mat image(96, 128, CV_8UC3);
-    cv::randu(image, 0, 255);
+    FeatureService service(Classical(), InDir(dir));
+    const cv::Mat image = RandomImage(96, 128);
     ExtractOptions extract;
     extract.resolution = 128;
     auto a = service.Get(image, "dense_sift", extract, CancelToken());
@@ -51,11 +60,8 @@ class FeatureServiceTest : public QObject {
 
   void TransientGetsStayOutOfMemory() {
     QTemporaryDir dir;
-    FeatureServiceOptions options;
-    options.cache.directory = dir.path().toStdString();
-    FeatureService service(Classical(), options);
-    cv::Mat image(96, 128, CV_8UC3);
-    cv::randu(image, 0, 255);
+    FeatureService service(Classical(), InDir(dir));
+    const cv::Mat image = RandomImage(96, 128);
     ExtractOptions extract;
     extract.resolution = 128;
     auto a = service.GetTransient(image, "dense_sift", extract, CancelToken());
@@ -69,11 +75,8 @@ class FeatureServiceTest : public QObject {
 
   void ConcurrentGetsShareOneExtraction() {
     QTemporaryDir dir;
-    FeatureServiceOptions options;
-    options.cache.directory = dir.path().toStdString();
-    FeatureService service(Classical(), options);
-    cv::Mat image(120, 160, CV_8UC3);
-    cv::randu(image, 0, 255);
+    FeatureService service(Classical(), InDir(dir));
+    const cv::Mat image = RandomImage(120, 160);
     std::vector<std::thread> threads;
     std::vector<std::shared_ptr<const FeatureMap>> maps(4);
     for (int t = 0; t < 4; ++t)
