@@ -75,7 +75,9 @@ int64_t IntOf(const Value* v, const Where& where) {
     where.Fail("expected an integer, found the text '" + v->text.substr(0, 40) + "'");
   }
   const Array a = ArrayOf(v, where);
-  if (a.values.size() == 1 && std::floor(a.values[0]) == a.values[0]) return int64_t(a.values[0]);
+  // 2^63 bounds: a larger value (a fuzzing finding) must not reach the cast.
+  if (a.values.size() == 1 && std::floor(a.values[0]) == a.values[0] && std::abs(a.values[0]) < 9.2e18)
+    return int64_t(a.values[0]);
   where.Fail("expected an integer");
 }
 
