@@ -86,7 +86,7 @@ function(corrlens_add_test name)
   # Paths come from corrlens_test_paths (tests/common/test_paths.h), never from
   # -D flags: absolute paths in flags would make every object miss ccache in
   # a new checkout.
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} corrlens_test_paths Qt6::Test)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} corrlens_test_paths corrlens_leak_check Qt6::Test)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR})  # tests/common/
   corrlens_set_warnings(${name})
   if(ARG_TORCH)
