@@ -232,16 +232,20 @@ int64_t ViewExtent(const std::vector<int64_t>& shape, const std::vector<int64_t>
 }
 
 int64_t TensorData::NumElements() const {
+  // The product of the non-zero sizes must fit even when a size is 0: the
+  // contiguous strides of an empty tensor are built from it.
   int64_t count = 1;
+  bool empty = false;
   for (int64_t size : shape) {
     if (size < 0) throw Error("negative tensor size in " + ShapeString(shape), {}, "corrupted file");
-    if (MulOverflows(count, size, &count))
+    empty = empty || size == 0;
+    if (size > 0 && MulOverflows(count, size, &count))
       throw Error("tensor shape " + ShapeString(shape) + " overflows", {}, "corrupted or crafted file");
   }
   int64_t bytes = 0;
   if (MulOverflows(count, static_cast<int64_t>(DTypeSize(dtype)), &bytes))
     throw Error("tensor shape " + ShapeString(shape) + " overflows", {}, "corrupted or crafted file");
-  return count;
+  return empty ? 0 : count;
 }
 
 std::vector<int64_t> TensorData::EffectiveStrides() const {

@@ -26,6 +26,10 @@ if [ "${NO_BUILD:-0}" != 1 ]; then  # NO_BUILD=1: use the fuzz_* already built
   cmake --build --preset fuzz
 fi
 
+# Targets that write their input to files (the dataset loaders, sessions)
+# wait on the disk less with their temporary files in memory.
+[ ! -d /dev/shm ] || export TMPDIR=${TMPDIR:-/dev/shm}
+
 for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$t" "build/fuzz/artifacts/$t" build/fuzz/logs
   echo "fuzz: $t for ${seconds}s"
