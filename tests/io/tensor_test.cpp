@@ -104,6 +104,13 @@ class TensorTest : public QObject {
     t.shape = {int64_t(1) << 61};
     t.dtype = DType::kFloat64;  // elements fit, bytes overflow
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, t.NumElements());
+    // No elements, but the other sizes overflow the contiguous strides.
+    t.shape = {int64_t(1) << 40, 0, int64_t(1) << 40};
+    t.dtype = DType::kFloat32;
+    QVERIFY_THROWS_EXCEPTION(corrlens::Error, t.NumElements());
+    t.shape = {int64_t(1) << 20, 0, int64_t(1) << 20};
+    QCOMPARE(t.NumElements(), int64_t(0));
+    QCOMPARE(t.EffectiveStrides(), (std::vector<int64_t>{int64_t(1) << 20, int64_t(1) << 20, 1}));
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, ViewExtent({3, int64_t(1) << 62}, {int64_t(1) << 62, 1}, 0));
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, ViewExtent({-1}, {1}, 0));
   }
