@@ -242,8 +242,9 @@ int64_t TensorData::NumElements() const {
     if (size > 0 && MulOverflows(count, size, &count))
       throw Error("tensor shape " + ShapeString(shape) + " overflows", {}, "corrupted or crafted file");
   }
+  // Bytes at the widest dtype (8), so that converting never overflows.
   int64_t bytes = 0;
-  if (MulOverflows(count, static_cast<int64_t>(DTypeSize(dtype)), &bytes))
+  if (MulOverflows(count, int64_t{8}, &bytes))
     throw Error("tensor shape " + ShapeString(shape) + " overflows", {}, "corrupted or crafted file");
   return empty ? 0 : count;
 }

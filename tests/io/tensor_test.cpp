@@ -111,6 +111,11 @@ class TensorTest : public QObject {
     t.shape = {int64_t(1) << 20, 0, int64_t(1) << 20};
     QCOMPARE(t.NumElements(), int64_t(0));
     QCOMPARE(t.EffectiveStrides(), (std::vector<int64_t>{int64_t(1) << 20, int64_t(1) << 20, 1}));
+    // Fits as int8 but not at 8 bytes per element: refused, since converting
+    // it to float32 or float64 would overflow later.
+    t.shape = {int64_t(1) << 61, 0};
+    t.dtype = DType::kInt8;
+    QVERIFY_THROWS_EXCEPTION(corrlens::Error, t.NumElements());
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, ViewExtent({3, int64_t(1) << 62}, {int64_t(1) << 62, 1}, 0));
     QVERIFY_THROWS_EXCEPTION(corrlens::Error, ViewExtent({-1}, {1}, 0));
   }
