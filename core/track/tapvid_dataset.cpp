@@ -31,29 +31,58 @@ struct Where {
   }
 };
 
-Array ArrayOf(const Value* v, const Where& where) {
+// Nested lists deeper than any array (NumPy allows 64 dimensions) are
+// refused, and so are lists that name more than kMaxListNumbers numbers in
+// all: through shared references (memo) or cycles, a few kB of pickle can
+// otherwise nest without end or name billions of numbers (fuzzing findings).
+constexpr int kMaxListDepth = 64;
+constexpr size_t kMaxListNumbers = size_t(1) << 24;
+
+bool IsNumber(const Value* v) { return v->kind == Kind::kInt || v->kind == Kind::kBool || v->kind == Kind::kFloat; }
+double NumberOf(const Value* v) { return v->kind == Kind::kFloat ? v->real : double(v->AsInt("number")); }
+
+void Count(size_t more, size_t& numbers, const Where& where) {
+  numbers += more;
+  if (numbers > kMaxListNumbers)
+    where.Fail("more than " + std::to_string(kMaxListNumbers) + " numbers in one array (shared references?)");
+}
+
+Array ArrayOf(const Value* v, const Where& where, int depth, size_t& numbers) {
+  if (depth > kMaxListDepth) where.Fail("nested lists deeper than " + std::to_string(kMaxListDepth) + " levels");
   Array a;
   if (v->kind == Kind::kTensor && v->tensor && v->tensor->data.storage) {
     a.shape = v->tensor->data.shape;
     a.values = v->tensor->data.ToDoubles();
+    Count(a.values.size(), numbers, where);
   } else if (v->IsSequence()) {
     a.shape = {int64_t(v->items.size())};
     std::vector<int64_t> inner;
     for (size_t i = 0; i < v->items.size(); ++i) {
-      Array child = ArrayOf(v->items[i], where);
+      const Value* item = v->items[i];
+      if (IsNumber(item)) {  // shape [], without an Array per number
+        if (!inner.empty()) where.Fail("ragged nested lists (rows of different lengths)");
+        a.values.push_back(NumberOf(item));
+        Count(1, numbers, where);
+        continue;
+      }
+      Array child = ArrayOf(item, where, depth + 1, numbers);
       if (i == 0) inner = child.shape;
       if (child.shape != inner) where.Fail("ragged nested lists (rows of different lengths)");
       a.values.insert(a.values.end(), child.values.begin(), child.values.end());
     }
     a.shape.insert(a.shape.end(), inner.begin(), inner.end());
-  } else if (v->kind == Kind::kInt || v->kind == Kind::kBool) {
-    a.values = {double(v->AsInt("number"))};
-  } else if (v->kind == Kind::kFloat) {
-    a.values = {v->real};
+  } else if (IsNumber(v)) {
+    a.values = {NumberOf(v)};
+    Count(1, numbers, where);
   } else {
     where.Fail(std::string("expected numbers or an array, found ") + io::pickle::KindName(v->kind));
   }
   return a;
+}
+
+Array ArrayOf(const Value* v, const Where& where) {
+  size_t numbers = 0;
+  return ArrayOf(v, where, 0, numbers);
 }
 
 void ExpectShape(const Array& a, const std::vector<int64_t>& shape, const Where& where) {

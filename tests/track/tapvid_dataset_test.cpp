@@ -57,6 +57,22 @@ std::string WritePickle(const QTemporaryDir& dir, const std::string& json_text) 
   return path;
 }
 
+// A strided pickle whose only query group is `points`, raw pickle opcodes
+// (protocol 2), for values the writer cannot make: deep nesting, cycles,
+// shared references.
+std::string WriteRawPickle(const QTemporaryDir& dir, const std::string& points) {
+  const auto text = [](const std::string& t) {
+    const uint32_t n = uint32_t(t.size());
+    return "X" + std::string{char(n & 255), char(n >> 8 & 255), char(n >> 16 & 255), char(n >> 24)} + t;
+  };
+  const std::string bytes = std::string("\x80\x02}(") + text("videos") + "](}(" + text("video_idx") +
+                            std::string("K\0", 2) + text("h") + "K\xf0" + text("w") + "M\xab\x01" +
+                            text("query_points") + std::string("}(K\0", 4) + points + "uueu.";
+  const std::string path = dir.filePath("raw.pkl").toStdString();
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
 }  // namespace
 
 class TapVidDatasetTest : public QObject {
@@ -137,6 +153,31 @@ class TapVidDatasetTest : public QObject {
     }
     const std::string e = test::ErrorOf([&] { LoadTapVid(WritePickle(dir, R"({"videos": [{"video_idx": 0}]})")); });
     QVERIFY2(e.find("has no key 'h'") != std::string::npos, e.c_str());
+  }
+  // Fuzzing findings: nesting without end (200,000 one-tuples, or a list
+  // that holds itself) overflowed the stack, and shared references let a
+  // few hundred bytes name 2^40 numbers; each is one clear error now.
+  void HostileNesting() {
+    QTemporaryDir dir;
+    const std::string one = "G" + std::string(8, '\0');  // the float 0.0
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {one + std::string(200000, '\x85'), "nested lists deeper than 64 levels"},
+        {std::string("]q\x01h\x01") + 'a', "nested lists deeper than 64 levels"},  // a list that holds itself
+        {[&] {  // x0 = [0.0]; x(k+1) = [xk, xk]: 2^40 numbers in 450 bytes
+           std::string p = "]q\x01" + one + "a0";
+           for (int k = 1; k <= 40; ++k) {
+             const std::string get = "h" + std::string(1, char(k));
+             p += "](" + get + get + "eq" + std::string(1, char(k + 1)) + "0";
+           }
+           return p + "h" + std::string(1, char(41));
+         }(),
+         "more than 16777216 numbers in one array"},
+    };
+    for (const auto& [points, message] : cases) {
+      const std::string e = test::ErrorOf([&] { LoadTapVid(WriteRawPickle(dir, points)); });
+      QVERIFY2(e.find(message) != std::string::npos, e.c_str());
+      QVERIFY2(e.find("videos[0].query_points[0]") != std::string::npos, e.c_str());
+    }
   }
 };
 
