@@ -154,6 +154,7 @@ class TapVidDatasetTest : public QObject {
     const std::string e = test::ErrorOf([&] { LoadTapVid(WritePickle(dir, R"({"videos": [{"video_idx": 0}]})")); });
     QVERIFY2(e.find("has no key 'h'") != std::string::npos, e.c_str());
   }
+
   // Fuzzing findings: nesting without end (200,000 one-tuples, or a list
   // that holds itself) overflowed the stack, and shared references let a
   // few hundred bytes name 2^40 numbers; each is one clear error now.
